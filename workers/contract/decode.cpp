@@ -1,0 +1,221 @@
+#include "contract/decode.hpp"
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include <stdexcept>
+#include <vector>
+
+#include "contract/encoding.hpp"
+
+namespace kassa::embedded {
+const std::vector<std::pair<std::string_view, std::string_view>>& schemas();
+}
+
+namespace kassa::contract {
+namespace {
+
+using core::ErrorCode;
+using nlohmann::json;
+
+core::Rejection reject(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+
+std::string string_or_empty(const json& object, const char* field) {
+  const auto it = object.find(field);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+core::Quantity quantity_of(const json& value) {
+  // Validated by the schema pattern; a failure here is a bug, not bad input.
+  const auto quantity = core::parse_quantity(value.get<std::string>());
+  if (!quantity) throw std::logic_error("quantity passed the schema but does not parse");
+  return *quantity;
+}
+
+core::EventHeader header_from_json(const json& j) {
+  const auto occurred = core::parse_utc(j.at("occurred_at").get<std::string>());
+  if (!occurred) throw std::logic_error("occurred_at passed the checks but does not parse");
+  return {j.at("event_id").get<std::string>(), j.at("order_id").get<std::string>(),
+          j.at("merchant_id").get<std::string>(), *occurred};
+}
+
+// Formats the schema cannot check; returns a message when something is off.
+std::optional<std::string> check_formats(core::EventKind kind, const json& j) {
+  if (!core::parse_utc(j.at("occurred_at").get<std::string>())) return "occurred_at is not a valid UTC time";
+  auto positive = [](const json& items, const char* where) -> std::optional<std::string> {
+    for (const auto& item : items)
+      if (quantity_of(item.at("quantity")).milli <= 0) return std::string(where) + " quantity must be > 0";
+    return std::nullopt;
+  };
+  switch (kind) {
+    case core::EventKind::payment:
+      return positive(j.at("items"), "item");
+    case core::EventKind::shipment:
+      if (!core::parse_date(j.at("document_date").get<std::string>())) return "document_date is not a valid date";
+      if (j.contains("items")) return positive(j.at("items"), "shipment item");
+      return std::nullopt;
+    case core::EventKind::refund:
+      return positive(j.at("items"), "refund item");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<core::EventKind> kind_from_event_type(std::string_view event_type) {
+  for (auto kind : {core::EventKind::payment, core::EventKind::shipment, core::EventKind::refund})
+    if (core::event_type_name(kind) == event_type) return kind;
+  return std::nullopt;
+}
+
+std::string_view schema_text(std::string_view file_name) {
+  for (const auto& [name, text] : embedded::schemas())
+    if (name == file_name) return text;
+  throw std::out_of_range("no embedded schema " + std::string(file_name));
+}
+
+core::Event event_from_json(core::EventKind kind, const json& j) {
+  switch (kind) {
+    case core::EventKind::payment: {
+      core::PaymentSucceeded p;
+      p.header = header_from_json(j);
+      p.payment_id = j.at("payment_id").get<std::string>();
+      p.merchant_order_id = j.at("merchant_order_id").get<std::string>();
+      p.currency = j.at("currency").get<std::string>();
+      p.amount = j.at("amount").get<core::Kopecks>();
+      const auto& c = j.at("customer");
+      p.customer.type = c.at("type") == "legal" ? core::CustomerType::legal : core::CustomerType::private_person;
+      p.customer.name = string_or_empty(c, "name");
+      p.customer.email = string_or_empty(c, "email");
+      p.customer.phone = string_or_empty(c, "phone");
+      p.customer.inn = string_or_empty(c, "inn");
+      p.customer.kpp = string_or_empty(c, "kpp");
+      for (const auto& i : j.at("items")) {
+        core::OrderItem item;
+        item.sku = i.at("sku").get<std::string>();
+        item.name = i.at("name").get<std::string>();
+        item.measure = i.at("measure").get<std::string>();
+        item.measure_code = i.at("measure_code").get<std::string>();
+        item.quantity = quantity_of(i.at("quantity"));
+        item.price = i.at("price").get<core::Kopecks>();
+        item.total_amount = i.at("total_amount").get<core::Kopecks>();
+        item.vat_code = i.at("vat_code").get<std::string>();
+        const auto vat = core::parse_vat_code(item.vat_code);
+        if (!vat) throw std::logic_error("vat_code passed the schema but is unknown");
+        item.vat = *vat;
+        item.type = i.at("type") == "service" ? core::LineType::service : core::LineType::commodity;
+        p.items.push_back(std::move(item));
+      }
+      return p;
+    }
+    case core::EventKind::shipment: {
+      core::ShipmentConfirmed s;
+      s.header = header_from_json(j);
+      s.shipment_id = j.at("shipment_id").get<std::string>();
+      s.document_number = j.at("document_number").get<std::string>();
+      s.document_date = core::parse_date(j.at("document_date").get<std::string>()).value();
+      if (j.contains("items")) {
+        s.items.emplace();
+        for (const auto& i : j.at("items")) s.items->push_back({i.at("sku").get<std::string>(), quantity_of(i.at("quantity"))});
+      }
+      return s;
+    }
+    case core::EventKind::refund: {
+      core::RefundSucceeded r;
+      r.header = header_from_json(j);
+      r.refund_id = j.at("refund_id").get<std::string>();
+      r.amount = j.at("amount").get<core::Kopecks>();
+      r.reason = string_or_empty(j, "reason");
+      for (const auto& i : j.at("items"))
+        r.items.push_back({i.at("sku").get<std::string>(), quantity_of(i.at("quantity")), i.at("amount").get<core::Kopecks>()});
+      return r;
+    }
+  }
+  throw std::logic_error("unknown event kind");
+}
+
+struct Decoder::Impl {
+  valijson::Schema schemas[3];
+  valijson::Validator validator;
+
+  Impl() {
+    const char* files[3] = {"payment.succeeded.v1.json", "shipment.confirmed.v1.json", "refund.succeeded.v1.json"};
+    for (int i = 0; i < 3; ++i) {
+      const json document = json::parse(schema_text(files[i]));
+      valijson::SchemaParser parser;
+      valijson::adapters::NlohmannJsonAdapter adapter(document);
+      parser.populateSchema(adapter, schemas[i]);
+    }
+  }
+
+  std::optional<std::string> validate(core::EventKind kind, const json& document) {
+    const auto& schema = schemas[static_cast<int>(kind)];
+    valijson::adapters::NlohmannJsonAdapter target(document);
+    if (validator.validate(schema, target, nullptr)) return std::nullopt;
+    // Slow path only for bad input: collect readable reasons.
+    valijson::ValidationResults results;
+    validator.validate(schema, target, &results);
+    std::string message;
+    valijson::ValidationResults::Error error;
+    int shown = 0;
+    while (results.popError(error) && shown < 3) {
+      std::string path;
+      for (const auto& part : error.context) path += part == "<root>" ? "$" : part;
+      // valijson reports the enclosing failures too; keep the most specific ones.
+      if (error.description.find("Failed to validate against schema associated with property") != std::string::npos ||
+          error.description.find("Failed to validate item") != std::string::npos)
+        continue;
+      if (!message.empty()) message += "; ";
+      message += path + ": " + error.description;
+      ++shown;
+    }
+    return message.empty() ? "does not match the schema" : message;
+  }
+};
+
+Decoder::Decoder() : impl_(std::make_unique<Impl>()) {}
+Decoder::~Decoder() = default;
+
+Decoded Decoder::decode(core::EventKind expected, const std::optional<std::string>& key, std::string_view payload) {
+  Decoded out;
+  out.fingerprint = sha256_hex(payload);
+  if (!is_valid_utf8(payload)) {
+    out.rejection = reject(ErrorCode::invalid_encoding, "payload is not valid UTF-8");
+    return out;
+  }
+  json document = json::parse(payload, nullptr, false);
+  if (document.is_discarded()) {
+    out.rejection = reject(ErrorCode::invalid_json, "payload is not a JSON document");
+    return out;
+  }
+  if (!document.is_object()) {
+    out.rejection = reject(ErrorCode::schema_violation, "$: the event must be a JSON object");
+    return out;
+  }
+  const std::string event_type = string_or_empty(document, "event_type");
+  if (const auto kind = kind_from_event_type(event_type); kind && *kind != expected) {
+    out.rejection = reject(ErrorCode::event_type_mismatch, "event_type " + event_type + " does not belong on the " +
+                                                                std::string(core::event_kind_name(expected)) + " topic");
+    return out;
+  }
+  if (auto problem = impl_->validate(expected, document)) {
+    out.rejection = reject(ErrorCode::schema_violation, std::move(*problem));
+    return out;
+  }
+  if (auto problem = check_formats(expected, document)) {
+    out.rejection = reject(ErrorCode::schema_violation, std::move(*problem));
+    return out;
+  }
+  const std::string order_id = document.at("order_id").get<std::string>();
+  if (!key || *key != order_id) {
+    out.rejection = reject(ErrorCode::key_mismatch, key ? "message key " + *key + " differs from order_id " + order_id
+                                                        : "message has no key; expected order_id " + order_id);
+    return out;
+  }
+  out.event = event_from_json(expected, document);
+  return out;
+}
+
+}  // namespace kassa::contract

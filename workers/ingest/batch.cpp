@@ -1,0 +1,136 @@
+#include "ingest/batch.hpp"
+
+#include "contract/dead_letter.hpp"
+#include "contract/encoding.hpp"
+
+namespace kassa::ingest {
+namespace {
+
+std::string dead_letter_id(const core::Source& source) {
+  return contract::uuid_v5(contract::kOutputNamespace,
+                           "dlq:" + source.topic + ":" + std::to_string(source.partition) + ":" +
+                               std::to_string(source.offset));
+}
+
+class Applier {
+ public:
+  Applier(Snapshot snapshot, core::UtcTime now, const Topics& topics)
+      : snapshot_(std::move(snapshot)), now_(now), topics_(topics) {}
+
+  void message(const DecodedMessage& m) {
+    const auto& source = m.message.source;
+    auto& next = result_.next_offsets[{source.topic, source.partition}];
+    next = std::max(next, source.offset + 1);
+    ++result_.counts.messages;
+
+    if (m.decoded.rejection) return dead_letter(source, *m.decoded.rejection, "");
+    const core::Event& event = *m.decoded.event;
+    const auto& header = core::header_of(event);
+
+    // Inbox: the same event_id again is a redelivery when the bytes match, a conflict otherwise.
+    if (const auto seen = snapshot_.inbox.find(header.event_id); seen != snapshot_.inbox.end()) {
+      if (seen->second.fingerprint == m.decoded.fingerprint) {
+        ++result_.counts.duplicates;
+        return;
+      }
+      return dead_letter(source, {core::ErrorCode::event_id_conflict,
+                                  "event_id " + header.event_id + " was seen before with different content"},
+                         header.event_id);
+    }
+
+    auto [it, created] = snapshot_.orders.try_emplace(header.order_id);
+    core::OrderState& order = it->second;
+    if (created) order.order_id = header.order_id;
+    const auto steps = core::apply_event(order, event, source);
+    bool changed = false;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const core::Step& step = steps[i];
+      const core::Source& step_source = step.source ? *step.source : source;
+      const std::string fingerprint = i == 0 ? m.decoded.fingerprint : contract::sha256_hex(step_source.payload);
+      snapshot_.inbox[step.event_id] = {fingerprint, step.outcome};
+      result_.inbox.push_back({step.event_id, order.order_id, fingerprint, step_source.topic, step.kind, step.outcome,
+                               step_source.partition, step_source.offset});
+      switch (step.outcome) {
+        case core::Outcome::applied:
+          ++result_.counts.applied;
+          result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id, step.business_id, step.kind,
+                                    step.amount, step.occurred_at});
+          changed = true;
+          break;
+        case core::Outcome::parked:
+          ++result_.counts.parked;
+          changed = true;
+          break;
+        case core::Outcome::duplicate:
+          ++result_.counts.duplicates;
+          break;
+        case core::Outcome::rejected:
+          dead_letter(step_source, *step.rejection, step.event_id);
+          break;
+      }
+      if (i > 0) ++result_.counts.released;  // a parked event that its payment let through
+    }
+    if (changed) result_.orders[order.order_id] = order;
+  }
+
+  BatchResult finish() { return std::move(result_); }
+
+ private:
+  void dead_letter(const core::Source& source, const core::Rejection& rejection, const std::string& event_id) {
+    ++result_.counts.rejected;
+    const std::string code(core::error_code_name(rejection.code));
+    ++result_.counts.rejected_by_code[code];
+    result_.outbox.push_back({dead_letter_id(source), topics_.dlq, source.key,
+                              contract::dead_letter_json(source, rejection, now_, event_id)});
+    result_.rejections.push_back({source.topic, event_id, code, rejection.message, source.partition, source.offset});
+  }
+
+  Snapshot snapshot_;
+  core::UtcTime now_;
+  const Topics& topics_;
+  BatchResult result_;
+};
+
+}  // namespace
+
+Counts& Counts::operator+=(const Counts& other) {
+  messages += other.messages;
+  applied += other.applied;
+  parked += other.parked;
+  released += other.released;
+  duplicates += other.duplicates;
+  rejected += other.rejected;
+  for (const auto& [code, n] : other.rejected_by_code) rejected_by_code[code] += n;
+  return *this;
+}
+
+std::vector<DecodedMessage> decode_batch(contract::Decoder& decoder, std::vector<Message> messages) {
+  std::vector<DecodedMessage> out;
+  out.reserve(messages.size());
+  for (auto& message : messages) {
+    auto key = message.has_key ? std::optional<std::string>(message.source.key) : std::nullopt;
+    auto decoded = decoder.decode(message.topic_kind, key, message.source.payload);
+    out.push_back({std::move(message), std::move(decoded)});
+  }
+  return out;
+}
+
+Needs needs_of(const std::vector<DecodedMessage>& batch) {
+  Needs needs;
+  for (const auto& m : batch) {
+    if (!m.decoded.event) continue;
+    const auto& header = core::header_of(*m.decoded.event);
+    needs.order_ids.insert(header.order_id);
+    needs.event_ids.insert(header.event_id);
+  }
+  return needs;
+}
+
+BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot, core::UtcTime now,
+                        const Topics& topics) {
+  Applier applier(std::move(snapshot), now, topics);
+  for (const auto& m : batch) applier.message(m);
+  return applier.finish();
+}
+
+}  // namespace kassa::ingest

@@ -1,0 +1,112 @@
+// The batch function: Kafka messages in, effects out, no I/O. The worker, replay, the benchmark
+// and the unit tests all run this same code; the shell only loads the snapshot it asks for and
+// writes the result in one transaction.
+//
+//   1. decode_batch: bytes -> typed events or rejections (contract/decode)
+//   2. needs_of: which orders and event ids the store must load
+//   3. apply_batch: dedup by event_id (inbox), apply to order state (core/order), collect
+//      inbox rows, ledger rows, dead letters (outbox) and the next offset per partition.
+//
+// Exactly once rests on the shell writing all of it, offsets included, in one transaction.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "contract/decode.hpp"
+#include "core/order.hpp"
+
+namespace kassa::ingest {
+
+struct Message {
+  core::EventKind topic_kind = core::EventKind::payment;  // which input topic it came from
+  core::Source source;
+  bool has_key = true;
+};
+
+struct DecodedMessage {
+  Message message;
+  contract::Decoded decoded;
+};
+
+std::vector<DecodedMessage> decode_batch(contract::Decoder& decoder, std::vector<Message> messages);
+
+struct Needs {
+  std::set<std::string> order_ids;
+  std::set<std::string> event_ids;
+};
+Needs needs_of(const std::vector<DecodedMessage>& batch);
+
+struct InboxRecord {
+  std::string fingerprint;
+  core::Outcome status = core::Outcome::applied;
+};
+
+// What the store loaded for this batch: the orders and inbox entries it asked for that exist.
+struct Snapshot {
+  std::map<std::string, core::OrderState> orders;
+  std::map<std::string, InboxRecord> inbox;
+};
+
+struct InboxWrite {
+  std::string event_id, order_id, fingerprint, topic;
+  core::EventKind kind = core::EventKind::payment;
+  core::Outcome status = core::Outcome::applied;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+struct LedgerWrite {
+  std::string event_id, order_id, merchant_id, business_id;
+  core::EventKind kind = core::EventKind::payment;
+  core::Kopecks amount = 0;
+  core::UtcTime occurred_at;
+};
+
+struct OutboxWrite {
+  std::string message_id;  // deterministic: a second write of the same message is a no-op
+  std::string topic, key, payload;
+};
+
+struct RejectionWrite {
+  std::string source_topic, event_id, error_code, error;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+struct Counts {
+  // parked counts events parked on arrival; released those a payment later let through (then
+  // counted again as applied or rejected). Still waiting = parked - released, over all batches.
+  std::int64_t messages = 0, applied = 0, parked = 0, released = 0, duplicates = 0, rejected = 0;
+  std::map<std::string, std::int64_t> rejected_by_code;
+  Counts& operator+=(const Counts& other);
+};
+
+struct PartitionKey {
+  std::string topic;
+  std::int32_t partition = 0;
+  auto operator<=>(const PartitionKey&) const = default;
+};
+
+struct BatchResult {
+  std::map<std::string, core::OrderState> orders;  // orders whose state changed
+  std::vector<InboxWrite> inbox;                   // upserts (parked events change status later)
+  std::vector<LedgerWrite> ledger;
+  std::vector<OutboxWrite> outbox;
+  std::vector<RejectionWrite> rejections;
+  std::map<PartitionKey, std::int64_t> next_offsets;  // offset of the last message + 1
+  Counts counts;
+};
+
+struct Topics {
+  std::string dlq = "kassa.dlq.v1";
+};
+
+// `now` stamps dead letters (failed_at); the core itself never reads a clock.
+BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot, core::UtcTime now,
+                        const Topics& topics);
+
+}  // namespace kassa::ingest
