@@ -60,9 +60,12 @@ Step apply_shipment(OrderState& state, const ShipmentConfirmed& shipment, const 
   for (const auto& [index, quantity] : wanted) {
     OrderLine& line = state.lines[index];
     const bool completes = quantity == line.open_quantity();
+    // Never more than is still open: earlier lots rounded half up may have taken the last kopecks
+    // (2 kopecks for 4 units ship as 1, 1, 0, 0), and the completing lot must not go negative.
     const Kopecks amount = completes ? line.open_amount()
-                                     : mul_div_half_up(line.item.total_amount, quantity.milli,
-                                                       line.item.quantity.milli);
+                                     : std::min(line.open_amount(),
+                                                mul_div_half_up(line.item.total_amount, quantity.milli,
+                                                                line.item.quantity.milli));
     line.shipped += quantity;
     line.shipped_amount += amount;
     line.settlements.push_back({shipment.header.event_id, shipment.header.occurred_at, quantity, amount, {}, 0});
@@ -75,13 +78,45 @@ Step apply_shipment(OrderState& state, const ShipmentConfirmed& shipment, const 
 }
 
 // Refunds: unshipped quantity first, then shipped quantity from the latest settlement back.
+// Each part is valued by the same rule as shipments (proportional, the last units taking the
+// remainder) and the refunded money is split over the parts in proportion to those values, the
+// last part taking the remainder. The refund's own amount is the money that really went back, so
+// it may differ from those values by rounding; it may not exceed the money still held by the
+// prepayment and settlements it reverses (over_refund), and no part gets more than its own.
+struct RefundPiece {
+  LinePart::Basis basis;
+  std::size_t settlement = 0;  // index into line.settlements for settlement pieces
+  Quantity quantity;
+  Kopecks value = 0;   // what these units were worth on the receipt being reversed
+  Kopecks cap = 0;     // money still held by that receipt for this line
+  Kopecks amount = 0;  // refunded money allocated to them
+};
+
+std::vector<RefundPiece> plan_refund_line(const OrderLine& line, Quantity quantity) {
+  std::vector<RefundPiece> pieces;
+  const Quantity unshipped = std::min(quantity, line.open_quantity());
+  if (unshipped.milli > 0) {
+    const Kopecks value = unshipped == line.open_quantity()
+                              ? line.open_amount()
+                              : mul_div_half_up(line.item.total_amount, unshipped.milli, line.item.quantity.milli);
+    pieces.push_back({LinePart::Basis::prepayment, 0, unshipped, value, line.open_amount(), 0});
+  }
+  Quantity left = quantity - unshipped;
+  for (std::size_t k = line.settlements.size(); k-- > 0 && left.milli > 0;) {
+    const SettlementPart& s = line.settlements[k];
+    const Quantity available = s.quantity - s.reversed;
+    if (available.milli <= 0) continue;
+    const Quantity take = std::min(available, left);
+    const Kopecks value =
+        take == available ? s.amount - s.reversed_amount : mul_div_half_up(s.amount, take.milli, s.quantity.milli);
+    pieces.push_back({LinePart::Basis::settlement, k, take, value, s.amount - s.reversed_amount, 0});
+    left -= take;
+  }
+  return pieces;
+}
+
 Step apply_refund(OrderState& state, const RefundSucceeded& refund, const Event& event) {
-  struct Plan {
-    std::size_t line;
-    Quantity unshipped, shipped;
-    Kopecks unshipped_amount, shipped_amount;
-  };
-  std::vector<Plan> plans;
+  std::vector<std::pair<std::size_t, std::vector<RefundPiece>>> plans;
   for (const auto& item : refund.items) {
     const auto index = find_line(state, item.sku);
     if (!index) return rejected(event, reject(ErrorCode::unknown_sku, "refund names unknown sku " + item.sku));
@@ -91,49 +126,58 @@ Step apply_refund(OrderState& state, const RefundSucceeded& refund, const Event&
       return rejected(event, reject(ErrorCode::over_refund, "sku " + item.sku + ": refunding " +
                                                                 format_quantity(item.quantity) + ", refundable " +
                                                                 format_quantity(refundable)));
-    Plan plan{*index, std::min(item.quantity, line.open_quantity()), {}, 0, 0};
-    plan.shipped = item.quantity - plan.unshipped;
-    plan.unshipped_amount = plan.shipped.milli == 0 ? item.amount
-                            : plan.unshipped.milli == 0
-                                ? 0
-                                : mul_div_half_up(item.amount, plan.unshipped.milli, item.quantity.milli);
-    plan.shipped_amount = item.amount - plan.unshipped_amount;
-    const Kopecks settled_open = line.shipped_amount - line.refunded_shipped_amount;
-    if (plan.unshipped_amount > line.open_amount() || plan.shipped_amount > settled_open)
-      return rejected(event, reject(ErrorCode::over_refund,
-                                    "sku " + item.sku + ": refunding " + format_rubles(item.amount) +
-                                        " RUB, more than is left to refund for that quantity"));
-    plans.push_back(plan);
+    auto pieces = plan_refund_line(line, item.quantity);
+    Kopecks worth = 0, held = 0;
+    for (const auto& piece : pieces) {
+      worth += piece.value;
+      held += piece.cap;
+    }
+    if (item.amount > held)
+      return rejected(event, reject(ErrorCode::over_refund, "sku " + item.sku + ": refunding " +
+                                                                format_rubles(item.amount) + " RUB for " +
+                                                                format_quantity(item.quantity) + ", only " +
+                                                                format_rubles(held) + " RUB left to refund for them"));
+    Kopecks money_left = item.amount;
+    for (std::size_t p = 0; p < pieces.size(); ++p) {
+      pieces[p].amount = p + 1 == pieces.size() ? money_left
+                         : worth == 0           ? 0
+                                                : mul_div_half_up(item.amount, pieces[p].value, worth);
+      money_left -= pieces[p].amount;
+    }
+    // Rounding may push a part past what its receipt still holds; move the excess to parts with room.
+    Kopecks excess = 0;
+    for (auto& piece : pieces) {
+      if (piece.amount > piece.cap) {
+        excess += piece.amount - piece.cap;
+        piece.amount = piece.cap;
+      }
+    }
+    for (auto& piece : pieces) {
+      const Kopecks room = std::min(excess, piece.cap - piece.amount);
+      piece.amount += room;
+      excess -= room;
+    }
+    plans.emplace_back(*index, std::move(pieces));
   }
 
   Step step = step_for(event, Outcome::applied);
-  const UtcTime paid_at = state.payment->occurred_at;
-  for (const auto& plan : plans) {
-    OrderLine& line = state.lines[plan.line];
-    if (plan.unshipped.milli > 0) {
-      line.refunded_unshipped += plan.unshipped;
-      line.refunded_unshipped_amount += plan.unshipped_amount;
-      step.parts.push_back({plan.line, plan.unshipped, plan.unshipped_amount, LinePart::Basis::prepayment, paid_at,
-                            state.payment->event_id});
+  for (const auto& [index, pieces] : plans) {
+    OrderLine& line = state.lines[index];
+    for (const auto& piece : pieces) {
+      if (piece.basis == LinePart::Basis::prepayment) {
+        line.refunded_unshipped += piece.quantity;
+        line.refunded_unshipped_amount += piece.amount;
+        step.parts.push_back({index, piece.quantity, piece.amount, piece.basis, state.payment->occurred_at,
+                              state.payment->event_id});
+      } else {
+        SettlementPart& s = line.settlements[piece.settlement];
+        s.reversed += piece.quantity;
+        s.reversed_amount += piece.amount;
+        line.refunded_shipped += piece.quantity;
+        line.refunded_shipped_amount += piece.amount;
+        step.parts.push_back({index, piece.quantity, piece.amount, piece.basis, s.occurred_at, s.event_id});
+      }
     }
-    // Shipped units reverse settlements latest first; money follows quantity, the last piece
-    // taking the remainder so the pieces add up to the refunded amount exactly.
-    Quantity left = plan.shipped;
-    Kopecks money_left = plan.shipped_amount;
-    for (auto it = line.settlements.rbegin(); it != line.settlements.rend() && left.milli > 0; ++it) {
-      const Quantity available = it->quantity - it->reversed;
-      if (available.milli <= 0) continue;
-      const Quantity take = std::min(available, left);
-      const Kopecks money = take == left ? money_left
-                                         : mul_div_half_up(plan.shipped_amount, take.milli, plan.shipped.milli);
-      it->reversed += take;
-      it->reversed_amount += money;
-      left -= take;
-      money_left -= money;
-      step.parts.push_back({plan.line, take, money, LinePart::Basis::settlement, it->occurred_at, it->event_id});
-    }
-    line.refunded_shipped += plan.shipped;
-    line.refunded_shipped_amount += plan.shipped_amount;
   }
   step.amount = refund.amount;
   state.refund_ids.push_back(refund.refund_id);

@@ -1,0 +1,55 @@
+// kassa's configuration: environment variables (contract section 5), optionally preceded by a
+// --config file of KEY=VALUE lines with the same keys. Precedence: environment, then the file,
+// then the defaults below. Secrets (a password in the DSN) belong in the environment.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bus/kafka.hpp"
+
+namespace kassa::app {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  std::string pg_dsn = "postgresql://kassa@127.0.0.1:55432/kassa";
+  std::string brokers = "127.0.0.1:59092";
+  std::string group_id = "kassa";
+  std::string topic_payments = "invoicebox.payments.v1";
+  std::string topic_shipments = "invoicebox.shipments.v1";
+  std::string topic_refunds = "invoicebox.refunds.v1";
+  std::string topic_receipts = "kassa.receipts.v1";
+  std::string topic_documents = "kassa.documents.v1";
+  std::string topic_dlq = "kassa.dlq.v1";
+  std::string http_addr = "127.0.0.1:9464";  // empty: no HTTP endpoint
+  std::chrono::seconds orphan_grace{24 * 3600};
+  std::size_t batch_max_messages = 500;
+  std::chrono::milliseconds batch_max_wait{200};
+  std::size_t relay_batch = 500;
+  std::string log_level = "info";
+  bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
+
+  std::vector<std::string> input_topics() const { return {topic_payments, topic_shipments, topic_refunds}; }
+};
+
+// One row of the configuration table (README and `kassa --help` print it).
+struct ConfigKey {
+  const char* name;
+  const char* default_value;
+  const char* meaning;
+};
+const std::vector<ConfigKey>& config_keys();
+
+Config load_config(const std::optional<std::string>& file);
+
+// "24h", "90m", "30s", "250ms", "2d" -> duration.
+std::chrono::milliseconds parse_duration(const std::string& text);
+
+}  // namespace kassa::app

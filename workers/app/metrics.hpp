@@ -1,0 +1,45 @@
+// Prometheus metrics of the worker. One prefix (kassa_), base units, _total on counters, labels
+// of low cardinality only (outcome, error code), each labelled series registered once up front.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "ingest/batch.hpp"
+
+namespace kassa::app {
+
+class Metrics {
+ public:
+  Metrics();
+  // Text exposition format of everything registered.
+  std::string render() const;
+  void count_batch(const ingest::Counts& counts, double seconds);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;  // first: the members below live in it
+
+ public:
+  prometheus::Counter& db_retries;
+  prometheus::Counter& fenced_batches;
+  prometheus::Counter& outbox_published;
+  prometheus::Counter& outbox_failures;
+  prometheus::Gauge& outbox_pending;
+  prometheus::Gauge& last_poll;  // unix seconds of the poll loop's last turn (liveness)
+  prometheus::Gauge& assigned_partitions;
+  prometheus::Gauge& consumer_lag;  // messages behind the end offsets, over all input partitions
+
+ private:
+  std::map<std::string, prometheus::Counter*> events_;
+  std::map<std::string, prometheus::Counter*> dead_letters_;
+  prometheus::Counter* batches_;
+  prometheus::Histogram* batch_seconds_;
+};
+
+}  // namespace kassa::app

@@ -1,0 +1,328 @@
+#include "app/worker.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "app/clock.hpp"
+#include "app/http_server.hpp"
+#include "app/relay.hpp"
+#include "bus/consumer.hpp"
+#include "contract/dead_letter.hpp"
+#include "contract/encoding.hpp"
+#include "store/batch_store.hpp"
+#include "store/database.hpp"
+#include "store/migrate.hpp"
+#include "support/log.hpp"
+
+namespace kassa::app {
+
+void fault_point(const char* point) {
+  static const char* configured = std::getenv("KASSA_FAULT");
+  if (configured != nullptr && std::strcmp(configured, point) == 0) {
+    log::error(std::string("fault injection: dying at ") + point);
+    std::_Exit(86);
+  }
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Non-transient failures that one message can cause: data and integrity errors from PostgreSQL,
+// and errors from kassa's own code (a bug). Everything else is the environment: retry.
+bool is_poison(const std::exception& error) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    if (store::is_transient(error)) return false;
+    const std::string state = sql->sqlstate();
+    return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
+  }
+  if (dynamic_cast<const pqxx::failure*>(&error) != nullptr) return false;  // connection-level trouble
+  return dynamic_cast<const std::logic_error*>(&error) != nullptr ||
+         dynamic_cast<const nlohmann::json::exception*>(&error) != nullptr;
+}
+
+class Loop {
+ public:
+  Loop(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop)
+      : config_(config), options_(options), metrics_(metrics), stop_(stop), database_(config.pg_dsn) {
+    topics_.dlq = config.topic_dlq;
+  }
+
+  RunSummary run() {
+    const auto started = Clock::now();
+    wait_for_schema();
+    if (stop_) return summary_;
+    std::unique_ptr<HttpServer> http;
+    if (options_.serve_http && !config_.http_addr.empty()) http = start_http();
+
+    bus::ConsumerOptions consumer_options;
+    consumer_options.brokers = config_.brokers;
+    consumer_options.group_id = config_.group_id;
+    consumer_options.topics = {{config_.topic_payments, core::EventKind::payment},
+                               {config_.topic_shipments, core::EventKind::shipment},
+                               {config_.topic_refunds, core::EventKind::refund}};
+    consumer_options.batch_max_messages = config_.batch_max_messages;
+    consumer_options.batch_max_wait = config_.batch_max_wait;
+    consumer_options.extra = config_.kafka_extra;
+    bus::Consumer consumer(consumer_options, [this](const auto& keys) { return load_positions(keys); });
+    consumer_ = &consumer;
+
+    bus::Watermarks targets;
+    if (options_.until_caught_up) {
+      targets = consumer.watermarks(std::chrono::seconds(30));
+      std::int64_t total = 0;
+      for (const auto& [key, range] : targets) total += range.high - range.low;
+      log::info("run: will stop once the stored offsets reach the current end offsets (" + std::to_string(total) +
+                " messages in " + std::to_string(targets.size()) + " partitions)");
+    }
+
+    Relay relay(config_, &metrics_);
+    relay_ = &relay;
+    std::atomic<bool> relay_stop{false};
+    std::thread relay_thread([&] { relay.run(relay_stop); });
+    ready_ = true;
+
+    auto last_progress = Clock::now();
+    while (!stop_) {
+      auto messages = consumer.poll_batch(stop_);
+      heartbeat();
+      if (!messages.empty()) {
+        if (!first_message_) first_message_ = Clock::now();
+        process(std::move(messages));
+      }
+      if (options_.until_caught_up && caught_up(targets)) {
+        summary_.caught_up = true;
+        break;
+      }
+      if (options_.progress_every.count() > 0 && Clock::now() - last_progress >= options_.progress_every) {
+        last_progress = Clock::now();
+        progress();
+      }
+    }
+    ready_ = false;
+    log::info(stop_ ? "run: stopping on signal after the current batch" : "run: caught up");
+    consumer.close();
+    consumer_ = nullptr;
+    relay_stop = true;
+    relay.wake();
+    relay_thread.join();
+    if (summary_.caught_up) relay.drain(stop_);  // a bounded run leaves nothing unpublished
+    summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (first_message_) summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
+    return summary_;
+  }
+
+ private:
+  void heartbeat() {
+    metrics_.last_poll.Set(static_cast<double>(utc_now().unix_micros) / 1e6);
+    last_turn_ = Clock::now();
+    if (consumer_ != nullptr) metrics_.assigned_partitions.Set(static_cast<double>(consumer_->assigned_partitions()));
+  }
+
+  std::unique_ptr<HttpServer> start_http() {
+    HttpServer::Probes probes;
+    probes.metrics = [this] { return metrics_.render(); };
+    probes.live = [this] { return Clock::now() - last_turn_.load() < std::chrono::seconds(60); };
+    probes.ready = [this] { return ready_.load(); };
+    auto server = std::make_unique<HttpServer>(config_.http_addr, probes);
+    log::info("run: serving /metrics, /healthz, /readyz on http://" + config_.http_addr);
+    return server;
+  }
+
+  // Workers start with the schema they need; during a rollout the migration job may still run.
+  void wait_for_schema() {
+    const int needed = store::latest_schema_version();
+    auto next_log = Clock::now();
+    while (!stop_) {
+      try {
+        const int applied = store::applied_schema_version(database_.connection());
+        if (applied >= needed) return;
+        if (Clock::now() >= next_log) {
+          log::warn("run: database schema is at version " + std::to_string(applied) + ", this kassa needs " +
+                    std::to_string(needed) + "; waiting for `kassa migrate`");
+          next_log = Clock::now() + std::chrono::seconds(10);
+        }
+      } catch (const std::exception& e) {
+        database_.reset();
+        if (Clock::now() >= next_log) {
+          log::warn(std::string("run: database not reachable yet: ") + e.what());
+          next_log = Clock::now() + std::chrono::seconds(10);
+        }
+      }
+      heartbeat();
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+
+  template <typename Body>
+  void with_retry(const char* what, Body&& body) {
+    auto backoff = std::chrono::milliseconds(100);
+    while (!stop_) {
+      try {
+        body();
+        return;
+      } catch (const std::exception& e) {
+        if (!store::is_transient(e)) throw;
+        database_.reset();
+        metrics_.db_retries.Increment();
+        log::warn(std::string(what) + ": " + e.what() + "; retrying in " + std::to_string(backoff.count()) + " ms");
+        std::this_thread::sleep_for(backoff);
+        heartbeat();
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      }
+    }
+    throw std::runtime_error("stopped while retrying");
+  }
+
+  bus::Positions load_positions(const std::vector<ingest::PartitionKey>& keys) {
+    std::vector<std::string> topics;
+    for (const auto& key : keys) topics.push_back(key.topic);
+    store::Offsets stored;
+    with_retry("run: reading stored offsets",
+               [&] { stored = store::read_offsets(database_.connection(), config_.group_id, topics); });
+    bus::Positions out;
+    for (const auto& key : keys) {
+      const auto it = stored.find(key);
+      out[key] = it == stored.end() ? std::nullopt : std::optional<std::int64_t>(it->second);
+    }
+    return out;
+  }
+
+  static store::Offsets next_offsets(const std::vector<ingest::DecodedMessage>& batch) {
+    store::Offsets next;
+    for (const auto& m : batch) {
+      auto& offset = next[{m.message.source.topic, m.message.source.partition}];
+      offset = std::max(offset, m.message.source.offset + 1);
+    }
+    return next;
+  }
+
+  void process(std::vector<ingest::Message> messages) {
+    const auto started = Clock::now();
+    contract::Decoder& decoder = decoder_;
+    const auto batch = ingest::decode_batch(decoder, std::move(messages));
+    process_decoded(batch, started);
+  }
+
+  // One transaction for the whole batch; see the header for the failure handling.
+  void process_decoded(const std::vector<ingest::DecodedMessage>& batch, Clock::time_point started) {
+    const auto next = next_offsets(batch);
+    const auto needs = ingest::needs_of(batch);
+    ingest::BatchResult result;
+    auto backoff = std::chrono::milliseconds(50);
+    for (;;) {
+      if (stop_) return;  // not committed: the batch is read again by whoever runs next
+      try {
+        pqxx::work tx(database_.connection());
+        store::advance_offsets(tx, config_.group_id, next, consumer_->positions());
+        auto loaded = store::load_snapshot(tx, needs);
+        result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), topics_);
+        store::write_result(tx, result, loaded.versions);
+        fault_point("batch_before_commit");
+        tx.commit();
+        break;
+      } catch (const store::FencedError& e) {
+        metrics_.fenced_batches.Increment();
+        log::warn(std::string("run: ") + e.what() + "; dropping the batch and re-reading from PostgreSQL offsets");
+        consumer_->resync();
+        return;
+      } catch (const store::ConflictError& e) {
+        metrics_.db_retries.Increment();
+        log::info(std::string("run: ") + e.what());
+      } catch (const std::exception& e) {
+        if (is_poison(e)) return isolate(batch, e, started);
+        database_.reset();
+        metrics_.db_retries.Increment();
+        log::warn(std::string("run: batch transaction failed: ") + e.what() + "; retrying in " +
+                  std::to_string(backoff.count()) + " ms");
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      }
+      heartbeat();
+    }
+    fault_point("batch_after_commit");
+    consumer_->committed(next);
+    summary_.counts += result.counts;
+    ++summary_.batches;
+    last_commit_ = Clock::now();
+    const double seconds = std::chrono::duration<double>(last_commit_ - started).count();
+    metrics_.count_batch(result.counts, seconds);
+    if (summary_.batch_seconds.size() < 1'000'000) summary_.batch_seconds.push_back(seconds);
+    if (!result.outbox.empty()) relay_->wake();
+  }
+
+  // A batch failed for a reason that is not transient: find the message that causes it.
+  void isolate(const std::vector<ingest::DecodedMessage>& batch, const std::exception& error,
+               Clock::time_point started) {
+    if (batch.size() > 1) {
+      log::error(std::string("run: batch failed (") + error.what() + "); retrying its " +
+                 std::to_string(batch.size()) + " messages one by one");
+      for (const auto& message : batch) process_decoded({message}, started);
+      return;
+    }
+    const auto& source = batch.front().message.source;
+    log::error("run: message " + source.topic + "/" + std::to_string(source.partition) + "@" +
+               std::to_string(source.offset) + " cannot be processed (" + error.what() +
+               "); dead-lettering it as internal_error");
+    ingest::DecodedMessage poisoned = batch.front();
+    poisoned.decoded.event.reset();
+    poisoned.decoded.rejection = core::Rejection{core::ErrorCode::internal_error, error.what()};
+    process_decoded({poisoned}, started);
+  }
+
+  bool caught_up(const bus::Watermarks& targets) {
+    store::Offsets stored;
+    std::vector<std::string> topics = config_.input_topics();
+    try {
+      stored = store::read_offsets(database_.connection(), config_.group_id, topics);
+    } catch (const std::exception& e) {
+      if (!store::is_transient(e)) throw;
+      database_.reset();
+      return false;
+    }
+    std::int64_t lag = 0;
+    for (const auto& [key, range] : targets) {
+      // Nothing stored yet means reading from the log start; messages before it are gone.
+      const auto it = stored.find(key);
+      const std::int64_t at = std::max(it == stored.end() ? range.low : it->second, range.low);
+      if (at < range.high) lag += range.high - at;
+    }
+    metrics_.consumer_lag.Set(static_cast<double>(lag));
+    lag_ = lag;
+    return lag == 0;
+  }
+
+  void progress() {
+    const auto& c = summary_.counts;
+    log::info("run: " + std::to_string(c.messages) + " messages: " + std::to_string(c.applied) + " applied, " +
+              std::to_string(c.duplicates) + " duplicates, " + std::to_string(c.parked - c.released) +
+              " waiting for payment, " + std::to_string(c.rejected) + " dead-lettered" +
+              (options_.until_caught_up ? ", " + std::to_string(lag_) + " to go" : ""));
+  }
+
+  const Config& config_;
+  const RunOptions& options_;
+  Metrics& metrics_;
+  std::atomic<bool>& stop_;
+  store::Database database_;
+  contract::Decoder decoder_;
+  ingest::Topics topics_;
+  bus::Consumer* consumer_ = nullptr;
+  Relay* relay_ = nullptr;
+  RunSummary summary_;
+  std::atomic<bool> ready_{false};
+  std::atomic<Clock::time_point> last_turn_{Clock::now()};
+  std::int64_t lag_ = 0;
+  std::optional<Clock::time_point> first_message_;
+  Clock::time_point last_commit_ = Clock::now();
+};
+
+}  // namespace
+
+RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop) {
+  Loop loop(config, options, metrics, stop);
+  return loop.run();
+}
+
+}  // namespace kassa::app

@@ -1,0 +1,19 @@
+// Topic administration for tools, tests and the benchmark (production topics come from the
+// platform's own provisioning; kassa never creates topics on its own while running).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "bus/kafka.hpp"
+
+namespace kassa::bus {
+
+// Creates the topics that do not exist yet; existing ones are left alone.
+void create_topics(const std::string& brokers, const std::vector<std::string>& topics, int partitions,
+                   std::chrono::milliseconds timeout);
+void delete_topics(const std::string& brokers, const std::vector<std::string>& topics,
+                   std::chrono::milliseconds timeout);
+
+}  // namespace kassa::bus

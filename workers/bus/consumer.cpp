@@ -1,0 +1,209 @@
+#include "bus/consumer.hpp"
+
+#include <cstring>
+
+#include "support/log.hpp"
+
+namespace kassa::bus {
+
+Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
+    : options_(std::move(options)), load_offsets_(std::move(load_offsets)) {
+  Settings settings = {
+      {"bootstrap.servers", options_.brokers},
+      {"group.id", options_.group_id},
+      {"client.id", "kassa"},
+      // Offsets are stored only after the batch transaction commits (at-least-once from Kafka's
+      // side, exactly-once through PostgreSQL), then committed in the background.
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", "1000"},
+      {"auto.offset.reset", "earliest"},
+      // Range keeps the same partition numbers of the three co-partitioned topics on one member,
+      // so an order's payment, shipments and refunds are usually handled by the same worker.
+      {"partition.assignment.strategy", "range"},
+      {"max.poll.interval.ms", "300000"},
+      {"session.timeout.ms", "30000"},
+  };
+  for (const auto& [key, value] : options_.extra) settings[key] = value;
+  rd_kafka_conf_t* conf = make_conf(settings);
+  rd_kafka_conf_set_rebalance_cb(conf, &Consumer::rebalance_callback);
+  rd_kafka_conf_set_opaque(conf, this);
+  handle_ = make_handle(RD_KAFKA_CONSUMER, conf);
+  rd_kafka_poll_set_consumer(handle_.get());
+
+  PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
+  for (const auto& [topic, kind] : options_.topics)
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (const auto err = rd_kafka_subscribe(handle_.get(), topics.get()))
+    throw KafkaError(std::string("subscribe: ") + rd_kafka_err2str(err));
+}
+
+Consumer::~Consumer() {
+  try {
+    close();
+  } catch (const std::exception& e) {
+    log::warn(std::string("consumer close: ") + e.what());
+  }
+}
+
+void Consumer::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (const auto err = rd_kafka_consumer_close(handle_.get()))
+    log::warn(std::string("consumer close: ") + rd_kafka_err2str(err));
+}
+
+void Consumer::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                                  void* opaque) {
+  auto* self = static_cast<Consumer*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    self->on_assign(partitions);
+  } else {
+    self->on_revoke(partitions);
+  }
+}
+
+void Consumer::on_assign(rd_kafka_topic_partition_list_t* partitions) {
+  std::vector<ingest::PartitionKey> keys;
+  for (int i = 0; i < partitions->cnt; ++i)
+    keys.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+  const Positions stored = load_offsets_(keys);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const ingest::PartitionKey key{partitions->elems[i].topic, partitions->elems[i].partition};
+    const auto it = stored.find(key);
+    const std::optional<std::int64_t> next = it == stored.end() ? std::nullopt : it->second;
+    partitions->elems[i].offset = next ? *next : RD_KAFKA_OFFSET_BEGINNING;
+    positions_[key] = next;
+  }
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
+  if (cooperative) {
+    if (rd_kafka_error_t* error = rd_kafka_incremental_assign(handle_.get(), partitions)) {
+      const std::string message = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      throw KafkaError("incremental assign: " + message);
+    }
+  } else if (const auto err = rd_kafka_assign(handle_.get(), partitions)) {
+    throw KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
+  }
+  log::info("consumer: assigned " + std::to_string(partitions->cnt) + " partitions, resuming from PostgreSQL offsets");
+}
+
+void Consumer::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const ingest::PartitionKey key{partitions->elems[i].topic, partitions->elems[i].partition};
+    positions_.erase(key);
+    std::erase_if(pending_, [&](const ingest::Message& m) {
+      return m.source.topic == key.topic && m.source.partition == key.partition;
+    });
+  }
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
+  if (cooperative) {
+    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(handle_.get(), partitions)) rd_kafka_error_destroy(error);
+  } else {
+    rd_kafka_assign(handle_.get(), nullptr);
+  }
+  log::info("consumer: revoked " + std::to_string(partitions->cnt) + " partitions");
+}
+
+std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& message) {
+  const char* topic = rd_kafka_topic_name(message.rkt);
+  const auto kind = options_.topics.find(topic);
+  if (kind == options_.topics.end()) return std::nullopt;
+  ingest::Message out;
+  out.topic_kind = kind->second;
+  out.source.topic = topic;
+  out.source.partition = message.partition;
+  out.source.offset = message.offset;
+  out.has_key = message.key != nullptr;
+  if (message.key != nullptr) out.source.key.assign(static_cast<const char*>(message.key), message.key_len);
+  if (message.payload != nullptr) out.source.payload.assign(static_cast<const char*>(message.payload), message.len);
+  return out;
+}
+
+std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.batch_max_wait;
+  while (pending_.size() < options_.batch_max_messages && !stop.load()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_.get(), static_cast<int>(left.count()));
+    if (message == nullptr) continue;
+    if (message->err) {
+      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        log::warn(std::string("consumer: ") + rd_kafka_message_errstr(message));
+    } else if (auto converted = convert(*message)) {
+      // A message behind the position we hold (e.g. a stale fetch right after a seek) is skipped.
+      const ingest::PartitionKey key{converted->source.topic, converted->source.partition};
+      const auto position = positions_.find(key);
+      if (position != positions_.end() && position->second && converted->source.offset < *position->second) {
+        rd_kafka_message_destroy(message);
+        continue;
+      }
+      pending_.push_back(std::move(*converted));
+    }
+    rd_kafka_message_destroy(message);
+  }
+  return std::exchange(pending_, {});
+}
+
+void Consumer::committed(const Offsets& next) {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
+  for (const auto& [key, offset] : next) {
+    if (auto it = positions_.find(key); it != positions_.end()) it->second = offset;
+    rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition)->offset = offset;
+  }
+  // Fails for partitions revoked meanwhile; harmless, PostgreSQL already has the offsets.
+  rd_kafka_offsets_store(handle_.get(), list.get());
+}
+
+void Consumer::resync() {
+  std::vector<ingest::PartitionKey> keys;
+  for (const auto& [key, position] : positions_) keys.push_back(key);
+  if (keys.empty()) return;
+  const Positions stored = load_offsets_(keys);
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(keys.size())));
+  for (const auto& key : keys) {
+    const auto it = stored.find(key);
+    const std::optional<std::int64_t> next = it == stored.end() ? std::nullopt : it->second;
+    positions_[key] = next;
+    rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition)->offset =
+        next ? *next : RD_KAFKA_OFFSET_BEGINNING;
+  }
+  pending_.clear();
+  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(handle_.get(), list.get(), 10000)) {
+    const std::string message = rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
+    throw KafkaError("seek: " + message);
+  }
+  log::warn("consumer: resynchronized " + std::to_string(keys.size()) + " partitions from PostgreSQL offsets");
+}
+
+Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
+  Watermarks out;
+  for (const auto& [topic, kind] : options_.topics) {
+    const rd_kafka_metadata_t* metadata = nullptr;
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), topic.c_str(), nullptr);
+    const auto err = rd_kafka_metadata(handle_.get(), 0, handle, &metadata, static_cast<int>(timeout.count()));
+    rd_kafka_topic_destroy(handle);
+    if (err) throw KafkaError("metadata of " + topic + ": " + rd_kafka_err2str(err));
+    std::vector<std::int32_t> partitions;
+    for (int t = 0; t < metadata->topic_cnt; ++t) {
+      if (metadata->topics[t].err) {
+        const std::string reason = rd_kafka_err2str(metadata->topics[t].err);
+        rd_kafka_metadata_destroy(metadata);
+        throw KafkaError("topic " + topic + ": " + reason);
+      }
+      for (int p = 0; p < metadata->topics[t].partition_cnt; ++p) partitions.push_back(metadata->topics[t].partitions[p].id);
+    }
+    rd_kafka_metadata_destroy(metadata);
+    for (const auto partition : partitions) {
+      std::int64_t low = 0, high = 0;
+      if (const auto werr = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &low, &high,
+                                                             static_cast<int>(timeout.count())))
+        throw KafkaError("watermarks of " + topic + ": " + rd_kafka_err2str(werr));
+      out[{topic, partition}] = {low, high};
+    }
+  }
+  return out;
+}
+
+}  // namespace kassa::bus

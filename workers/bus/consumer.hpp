@@ -1,0 +1,85 @@
+// The Kafka consumer of the three input topics, in a consumer group.
+//
+// Delivery guarantees, as this class makes them:
+//  - Offsets live in PostgreSQL (kassa.consumer_offsets), written in the batch's transaction. On
+//    every assignment the consumer asks `on_assign` for them and starts exactly there; Kafka's own
+//    committed offsets (stored after each commit, sent by the background auto-commit) are only
+//    for lag monitoring and tools.
+//  - A batch handed out by poll_batch() may be handed out again after a crash or a rebalance
+//    (at-least-once delivery); processing must be idempotent, which the inbox and the offset
+//    compare-and-set in the batch transaction make it.
+//  - On revocation, messages buffered for the revoked partitions are dropped: the next owner
+//    reads them again from the offsets in PostgreSQL.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bus/kafka.hpp"
+#include "ingest/batch.hpp"
+
+namespace kassa::bus {
+
+using Offsets = std::map<ingest::PartitionKey, std::int64_t>;
+using Positions = std::map<ingest::PartitionKey, std::optional<std::int64_t>>;
+struct OffsetRange {
+  std::int64_t low = 0, high = 0;  // log start, and the offset the next message will get
+};
+using Watermarks = std::map<ingest::PartitionKey, OffsetRange>;
+
+struct ConsumerOptions {
+  std::string brokers;
+  std::string group_id = "kassa";
+  std::map<std::string, core::EventKind> topics;  // topic name -> event kind
+  std::size_t batch_max_messages = 500;
+  std::chrono::milliseconds batch_max_wait{200};
+  Settings extra;  // more librdkafka properties
+};
+
+class Consumer {
+ public:
+  // Returns the stored next offset of each partition (nullopt: none stored, start at the beginning).
+  using OffsetsLoader = std::function<Positions(const std::vector<ingest::PartitionKey>&)>;
+
+  Consumer(ConsumerOptions options, OffsetsLoader load_offsets);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  // Up to batch_max_messages, waiting at most batch_max_wait; may be empty.
+  std::vector<ingest::Message> poll_batch(const std::atomic<bool>& stop);
+
+  // After the batch transaction committed: remember the new positions and store the offsets for
+  // Kafka's background commit.
+  void committed(const Offsets& next);
+  // After a fenced batch: reload the stored offsets of every assigned partition and seek there.
+  void resync();
+
+  const Positions& positions() const { return positions_; }
+  std::size_t assigned_partitions() const { return positions_.size(); }
+  // Low and high watermarks of every partition of the input topics, now.
+  Watermarks watermarks(std::chrono::milliseconds timeout);
+  // Leaves the group cleanly (revocation runs); idempotent.
+  void close();
+
+ private:
+  static void rebalance_callback(rd_kafka_t* handle, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  void on_assign(rd_kafka_topic_partition_list_t* partitions);
+  void on_revoke(rd_kafka_topic_partition_list_t* partitions);
+  std::optional<ingest::Message> convert(const rd_kafka_message_t& message);
+
+  ConsumerOptions options_;
+  OffsetsLoader load_offsets_;
+  Handle handle_;
+  Positions positions_;
+  std::vector<ingest::Message> pending_;
+  bool closed_ = false;
+};
+
+}  // namespace kassa::bus

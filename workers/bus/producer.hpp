@@ -1,0 +1,34 @@
+// An idempotent Kafka producer (acks=all, enable.idempotence): retries inside librdkafka never
+// duplicate or reorder a message within a partition. send() waits for every delivery report, so
+// the caller knows exactly which records the broker has acknowledged.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "bus/kafka.hpp"
+
+namespace kassa::bus {
+
+struct Record {
+  std::string topic, key, value;
+  bool has_key = true;
+};
+
+class Producer {
+ public:
+  Producer(const std::string& brokers, const Settings& extra = {});
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Produces all records and waits (up to `timeout`) for their delivery reports. Returns one flag
+  // per record: true when the broker acknowledged it. `error` gets the first failure's reason.
+  std::vector<bool> send(const std::vector<Record>& records, std::chrono::milliseconds timeout, std::string* error);
+
+ private:
+  static void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void*);
+  Handle handle_;
+};
+
+}  // namespace kassa::bus

@@ -1,0 +1,1425 @@
+#include "gen/generator.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kassa::gen {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kMinute = 60;
+constexpr std::int64_t kHour = 3600;
+constexpr std::int64_t kDay = 86400;
+
+// ---------------------------------------------------------------------------------------------
+// Randomness. std:: distributions differ between standard libraries, so everything is built on
+// xoshiro256** with our own bounded-integer and probability helpers.
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+class Rng {
+ public:
+  // Independent streams per (seed, purpose, index), so that changing one rate does not reshuffle
+  // the content of unrelated orders.
+  explicit Rng(std::uint64_t seed, std::uint64_t purpose = 0, std::uint64_t index = 0) {
+    std::uint64_t s = seed;
+    s = splitmix64(s) ^ purpose;
+    s = splitmix64(s) ^ index;
+    for (auto& word : state_) word = splitmix64(s);
+  }
+
+  std::uint64_t next() {
+    const std::uint64_t result = std::rotl(state_[1] * 5, 7) * 9;
+    const std::uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = std::rotl(state_[3], 45);
+    return result;
+  }
+
+  // Uniform in [0, n), n > 0; rejection keeps it unbiased.
+  std::uint64_t below(std::uint64_t n) {
+    const std::uint64_t threshold = (0 - n) % n;
+    for (;;) {
+      const std::uint64_t r = next();
+      if (r >= threshold) return r % n;
+    }
+  }
+
+  // Uniform in [lo, hi], lo <= hi.
+  std::int64_t between(std::int64_t lo, std::int64_t hi) {
+    return lo + static_cast<std::int64_t>(below(static_cast<std::uint64_t>(hi - lo) + 1));
+  }
+
+  std::size_t index(std::size_t n) { return static_cast<std::size_t>(below(n)); }
+
+  // 53 random bits give an exactly representable double in [0, 1): same on every IEEE platform.
+  bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
+
+  template <typename T>
+  void shuffle(std::vector<T>& v) {
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[index(i)]);
+  }
+
+ private:
+  std::array<std::uint64_t, 4> state_{};
+};
+
+std::string hex(std::uint64_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = kHex[value & 15];
+  return out;
+}
+
+// Looks like an RFC 4122 version 4 UUID; the bits come from the seeded PRNG.
+std::string make_uuid(Rng& r) {
+  const std::uint64_t hi = (r.next() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const std::uint64_t lo = (r.next() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  const std::string h = hex(hi, 16);
+  const std::string l = hex(lo, 16);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + l.substr(0, 4) + "-" +
+         l.substr(4);
+}
+
+std::string digits(Rng& r, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += static_cast<char>('0' + r.below(10));
+  return out;
+}
+
+std::string pad(std::int64_t value, int width) {
+  std::string s = std::to_string(value);
+  if (static_cast<int>(s.size()) < width) s.insert(0, static_cast<std::size_t>(width) - s.size(), '0');
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time: seconds since the Unix epoch, UTC, civil conversions after H. Hinnant.
+
+std::int64_t days_from_civil(std::int64_t y, std::int64_t m, std::int64_t d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, std::int64_t& m, std::int64_t& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = yoe + era * 400 + (m <= 2);
+}
+
+std::int64_t parse_utc(const std::string& s) {
+  // Exactly YYYY-MM-DDTHH:MM:SSZ: the generator only needs its own format.
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  bool ok = s.size() == kShape.size();
+  for (std::size_t i = 0; ok && i < s.size(); ++i) {
+    ok = kShape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == kShape[i];
+  }
+  if (!ok) throw std::invalid_argument("gen: time must look like 2025-12-24T00:00:00Z: " + s);
+  auto num = [&](std::size_t pos, std::size_t len) { return std::stoll(s.substr(pos, len)); };
+  const std::int64_t mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) {
+    throw std::invalid_argument("gen: time out of range: " + s);
+  }
+  return days_from_civil(num(0, 4), mo, d) * kDay + h * kHour + mi * kMinute + se;
+}
+
+std::string format_date(std::int64_t t) {
+  std::int64_t y = 0, m = 0, d = 0;
+  civil_from_days(t >= 0 ? t / kDay : (t - kDay + 1) / kDay, y, m, d);
+  return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2);
+}
+
+std::string format_clock(std::int64_t t) {
+  const std::int64_t s = ((t % kDay) + kDay) % kDay;
+  return pad(s / kHour, 2) + ":" + pad(s / kMinute % 60, 2) + ":" + pad(s % 60, 2);
+}
+
+std::string format_utc(std::int64_t t) { return format_date(t) + "T" + format_clock(t) + "Z"; }
+
+// Invoicebox writes times with an explicit offset.
+std::string format_offset(std::int64_t t) { return format_date(t) + "T" + format_clock(t) + "+00:00"; }
+
+// ---------------------------------------------------------------------------------------------
+// Money (kopecks) and quantities (thousandths) as text, never through floating point.
+
+std::string rubles(std::int64_t kopecks) {
+  const std::int64_t a = kopecks < 0 ? -kopecks : kopecks;
+  return (kopecks < 0 ? "-" : "") + std::to_string(a / 100) + "." + pad(a % 100, 2);
+}
+
+// Event quantity: "2" or "0.750".
+std::string quantity_text(std::int64_t thousandths) {
+  if (thousandths % 1000 == 0) return std::to_string(thousandths / 1000);
+  return std::to_string(thousandths / 1000) + "." + pad(thousandths % 1000, 3);
+}
+
+// Invoicebox quantity: a JSON number such as 2 or 0.75.
+std::string quantity_number(std::int64_t thousandths) {
+  std::string s = quantity_text(thousandths);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+  }
+  return s;
+}
+
+// round-half-up(a * b / c) for non-negative operands; callers keep a * b well inside int64
+// (line totals below 10^10 kopecks times quantities below 10^8 thousandths).
+std::int64_t mul_div_round(std::int64_t a, std::int64_t b, std::int64_t c) {
+  return (a * b * 2 + c) / (2 * c);
+}
+
+int vat_rate(std::string_view code) {
+  if (code.substr(0, 7) != "RUS_VAT") return 0;
+  int rate = 0;
+  for (const char c : code.substr(7)) {
+    if (c < '0' || c > '9') break;
+    rate = rate * 10 + (c - '0');
+  }
+  return rate;
+}
+
+// Rough VAT for the Invoicebox export only; kassa does not reconcile it.
+std::int64_t vat_of(std::int64_t gross, std::string_view code) {
+  const int rate = vat_rate(code);
+  return rate == 0 ? 0 : mul_div_round(gross, rate, 100 + rate);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalogue.
+
+struct Product {
+  const char* sku_prefix;
+  const char* name;
+  const char* measure;
+  const char* measure_code;
+  bool service;
+  bool fractional;
+  std::int64_t min_price;  // kopecks per unit
+  std::int64_t max_price;
+};
+
+constexpr Product kProducts[] = {
+    {"COF", "Кофе в зёрнах «Арабика», 1 кг", "шт", "796", false, false, 89000, 250000},
+    {"CHS", "Сыр «Российский» весовой", "кг", "166", false, true, 45000, 120000},
+    {"APL", "Яблоки «Антоновка»", "кг", "166", false, true, 8000, 25000},
+    {"CBL", "Кабель ВВГнг-LS 3×2,5", "м", "006", false, true, 9000, 18000},
+    {"FUEL", "Бензин АИ-95", "л", "112", false, true, 5500, 7000},
+    {"TSH", "Футболка хлопковая, размер M", "шт", "796", false, false, 49900, 199000},
+    {"BOOK", "Книга «Мастер и Маргарита»", "шт", "796", false, false, 39000, 120000},
+    {"MILK", "Молоко 3,2 %, 1 л", "шт", "796", false, false, 7900, 14900},
+    {"HPH", "Наушники беспроводные «Тишина»", "шт", "796", false, false, 199000, 1599000},
+    {"BAG", "Пакет фасовочный", "шт", "796", false, false, 1, 1},
+    {"DLV", "Доставка курьером по Москве", "усл. ед", "876", true, false, 29000, 99000},
+    {"HTL", "Проживание в гостинице «Ромашка», 1–14 июня", "сут", "359", true, false, 350000,
+     1200000},
+    {"SUB", "Подписка на онлайн-кинотеатр, 1 месяц", "шт", "796", true, false, 29900, 79900},
+    {"LAW", "Консультация юриста", "ч", "356", true, true, 300000, 900000},
+    {"CUT", "Стрижка мужская", "усл. ед", "876", true, false, 120000, 250000},
+    {"EDU", "Курс «Python для начинающих»", "шт", "796", true, false, 990000, 4990000},
+};
+constexpr std::size_t kProductCount = sizeof(kProducts) / sizeof(kProducts[0]);
+
+struct VatWeight {
+  const char* code;
+  int weight;
+};
+// Every code of the contract, the standard rates most often.
+constexpr VatWeight kVatCodes[] = {
+    {"VATNONE", 8},         {"RUS_VAT0", 4},         {"RUS_VAT5", 4},
+    {"RUS_VAT7", 4},        {"RUS_VAT10", 10},       {"RUS_VAT20", 20},
+    {"RUS_VAT22", 25},      {"RUS_VAT5_ADDED", 2},   {"RUS_VAT7_ADDED", 2},
+    {"RUS_VAT10_ADDED", 2}, {"RUS_VAT20_ADDED", 3},  {"RUS_VAT22_ADDED", 3},
+};
+constexpr std::size_t kVatCount = sizeof(kVatCodes) / sizeof(kVatCodes[0]);
+
+struct Person {
+  const char* name;
+  const char* handle;
+};
+constexpr Person kPeople[] = {
+    {"Иванова Мария Сергеевна", "m.ivanova"},     {"Петров Пётр Петрович", "petrov.pp"},
+    {"Смирнов Алексей Викторович", "a.smirnov"},  {"Кузнецова Ольга Игоревна", "olga.k"},
+    {"Соколов Дмитрий Андреевич", "sokolov.d"},   {"Попова Анна Юрьевна", "anna.popova"},
+    {"Лебедев Игорь Николаевич", "lebedev"},      {"Новикова Екатерина Павловна", "e.novikova"},
+    {"Морозов Сергей Олегович", "morozov.so"},    {"Волкова Наталья Ивановна", "n.volkova"},
+    {"Фёдоров Артём Максимович", "fedorov.am"},   {"Ёлкина Софья Дмитриевна", "sofia.y"},
+};
+constexpr std::size_t kPeopleCount = sizeof(kPeople) / sizeof(kPeople[0]);
+
+constexpr const char* kCompanies[] = {
+    "ООО «Ромашка»",        "АО «Северный ветер»", "ООО «Тройка-Трейд»",
+    "ООО «Вектор Плюс»",    "ПАО «Уралсталь»",     "ООО «Кофейня на Арбате»",
+    "АНО «Центр развития»", "ООО «Бумажный кит»",
+};
+constexpr std::size_t kCompanyCount = sizeof(kCompanies) / sizeof(kCompanies[0]);
+
+constexpr const char* kRefundReasons[] = {
+    "Возврат по заявке покупателя",
+    "Товар ненадлежащего качества",
+    "Отмена услуги",
+    "Недовложение",
+};
+
+// INN with valid check digits, so that stricter validators downstream accept it.
+std::string make_inn(Rng& r, int length) {
+  std::vector<int> d;
+  d.push_back(static_cast<int>(1 + r.below(9)));
+  for (int i = 1; i < length - (length == 10 ? 1 : 2); ++i) d.push_back(static_cast<int>(r.below(10)));
+  auto check = [&](const std::vector<int>& coef) {
+    int sum = 0;
+    for (std::size_t i = 0; i < coef.size(); ++i) sum += coef[i] * d[i];
+    d.push_back(sum % 11 % 10);
+  };
+  if (length == 10) {
+    check({2, 4, 10, 3, 5, 9, 4, 6, 8});
+  } else {
+    check({7, 2, 4, 10, 3, 5, 9, 4, 6, 8});
+    check({3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8});
+  }
+  std::string out;
+  for (const int v : d) out += static_cast<char>('0' + v);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan of one order.
+
+struct Line {
+  std::string sku;
+  std::string name;
+  std::string measure;
+  std::string measure_code;
+  std::string vat_code;
+  std::string type;
+  std::int64_t quantity = 0;  // thousandths
+  std::int64_t price = 0;     // kopecks per unit
+  std::int64_t total = 0;     // kopecks, after discount
+  bool whole_units = false;   // quantities move in whole units
+};
+
+struct Customer {
+  bool legal = false;
+  std::string name;
+  std::string email;
+  std::string phone;  // "+7" and 10 digits
+  std::string inn;
+  std::string kpp;
+};
+
+struct Part {
+  std::size_t line = 0;
+  std::int64_t quantity = 0;  // thousandths
+  std::int64_t amount = 0;    // refunds only
+};
+
+struct Shipment {
+  std::string event_id;
+  std::string shipment_id;
+  std::string document_number;
+  std::int64_t at = 0;
+  bool items_absent = false;  // ships everything not yet shipped or refunded
+  std::vector<Part> items;
+};
+
+struct Refund {
+  std::string event_id;
+  std::string refund_id;
+  std::string invoicebox_id;
+  std::string reason;
+  std::int64_t at = 0;
+  std::int64_t amount = 0;
+  std::vector<Part> items;
+};
+
+// Bad kinds in the order they are cycled through; the name is the expected error code.
+enum class Bad {
+  invalid_json,
+  invalid_encoding,
+  schema_violation,
+  amount_mismatch,
+  over_shipment,
+  over_refund,
+  unknown_sku,
+  duplicate_payment,
+  event_id_conflict,
+  missing_contact,
+  key_mismatch,
+  none,
+};
+constexpr std::size_t kBadKinds = static_cast<std::size_t>(Bad::none);
+constexpr const char* kBadNames[] = {
+    "invalid_json",  "invalid_encoding",  "schema_violation",  "amount_mismatch",
+    "over_shipment", "over_refund",       "unknown_sku",       "duplicate_payment",
+    "event_id_conflict", "missing_contact", "key_mismatch",
+};
+
+enum class Discrepancy {
+  missing_in_kassa,
+  missing_in_invoicebox,
+  amount_mismatch,
+  refund_mismatch,
+  customer_mismatch,
+  none,
+};
+constexpr std::size_t kDiscrepancyKinds = static_cast<std::size_t>(Discrepancy::none);
+constexpr const char* kDiscrepancyNames[] = {
+    "missing_in_kassa", "missing_in_invoicebox", "amount_mismatch", "refund_mismatch",
+    "customer_mismatch",
+};
+
+struct Order {
+  std::size_t number = 0;
+  std::string id;
+  std::size_t merchant = 0;
+  std::string merchant_order_id;
+  std::string payment_event_id;
+  std::string payment_id;
+  Customer customer;
+  std::vector<Line> lines;
+  std::int64_t created_at = 0;
+  std::int64_t paid_at = 0;
+  std::int64_t amount = 0;
+
+  bool orphan = false;
+  bool reordered = false;
+  bool hundred = false;
+  Bad bad = Bad::none;
+  int bad_variant = 0;
+  Discrepancy discrepancy = Discrepancy::none;
+  int discrepancy_variant = 0;
+  std::size_t business_duplicate = 0;  // 1 + index of the shipment sent twice, 0 if none
+
+  std::vector<Shipment> shipments;
+  std::vector<Refund> refunds;
+
+  bool payment_applied() const { return !orphan && bad != Bad::missing_contact; }
+  std::int64_t refunded() const {
+    std::int64_t sum = 0;
+    for (const auto& r : refunds) sum += r.amount;
+    return sum;
+  }
+  std::int64_t max_line_total() const {
+    std::int64_t m = 0;
+    for (const auto& l : lines) m = std::max(m, l.total);
+    return m;
+  }
+};
+
+// What kassa does with one delivered message.
+enum class Fate { applied, exact_duplicate, business_duplicate, parked, rejected };
+
+struct Pending {
+  Stream stream = Stream::payments;
+  std::string key;
+  std::string value;
+  std::int64_t time = 0;  // roughly when it is delivered; ordered per order afterwards
+  Fate fate = Fate::applied;
+  std::string error_code;
+  bool send_twice = false;
+};
+
+std::size_t share(double rate, int orders) {
+  return static_cast<std::size_t>(std::llround(rate * static_cast<double>(orders)));
+}
+
+// Builds a JSON object line with keys in the given order and raw (already encoded) values, so that
+// money can be written as literal two-decimal numbers.
+class RawObject {
+ public:
+  RawObject& raw(std::string_view key, std::string_view value) {
+    out_ += out_.empty() ? "{" : ",";
+    out_ += json(std::string(key)).dump();
+    out_ += ':';
+    out_ += value;
+    return *this;
+  }
+  RawObject& str(std::string_view key, const std::string& value) {
+    return raw(key, json(value).dump());
+  }
+  RawObject& money(std::string_view key, std::int64_t kopecks) { return raw(key, rubles(kopecks)); }
+  std::string close() const { return out_.empty() ? "{}" : out_ + "}"; }
+
+ private:
+  std::string out_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class Generator {
+ public:
+  Generator(const Options& options, std::int64_t from, std::int64_t to)
+      : options_(options), from_(from), to_(to) {}
+
+  Output run();
+
+ private:
+  std::uint64_t seed() const { return options_.seed; }
+
+  Order make_order(Rng& r, std::size_t number, bool hundred) const;
+  Customer make_customer(Rng& r, bool legal, std::size_t number) const;
+  Line make_line(Rng& r, const Product& p, std::string vat_code, std::set<std::string>& skus) const;
+  void place_boundary_payments(Rng& r);
+  void assign_bad(Rng& r);
+  void plan_shipments(Rng& r, Order& o) const;
+  void plan_refunds(Rng& r, Order& o) const;
+  void assign_reorder(Rng& r);
+  void assign_business_duplicates(Rng& r);
+  void assign_discrepancies(Rng& r);
+
+  json payment_json(const Order& o) const;
+  json shipment_json(const Order& o, const Shipment& s) const;
+  json refund_json(const Order& o, const Refund& f) const;
+  Pending bad_message(Rng& r, const Order& o) const;
+  std::vector<Pending> order_messages(Rng& r, const Order& o) const;
+
+  std::string invoicebox_order(const Order& o, const std::string& status, std::int64_t amount,
+                               bool legal) const;
+  std::string invoicebox_refund(const Order& o, const Refund& f, std::size_t n,
+                                std::int64_t amount) const;
+
+  const Options& options_;
+  std::int64_t from_;
+  std::int64_t to_;
+  std::vector<std::string> merchants_;
+  std::vector<Order> orders_;
+};
+
+Customer Generator::make_customer(Rng& r, bool legal, std::size_t number) const {
+  Customer c;
+  c.legal = legal;
+  const Person& person = kPeople[r.index(kPeopleCount)];
+  if (!legal) {
+    c.name = person.name;
+    const auto mode = r.below(100);
+    if (mode < 80) c.email = std::string(person.handle) + std::to_string(number) + "@example.ru";
+    if (mode < 55 || mode >= 80) c.phone = "+79" + digits(r, 9);
+    return c;
+  }
+  if (r.chance(0.25)) {
+    // A sole trader is legal too: 12-digit INN, no KPP.
+    c.name = std::string("ИП ") + person.name;
+    c.inn = make_inn(r, 12);
+  } else {
+    c.name = kCompanies[r.index(kCompanyCount)];
+    c.inn = make_inn(r, 10);
+    if (r.chance(0.8)) c.kpp = c.inn.substr(0, 4) + "01" + digits(r, 3);
+  }
+  c.email = "buh" + std::to_string(number) + "@company.example.ru";
+  return c;
+}
+
+Line Generator::make_line(Rng& r, const Product& p, std::string vat_code,
+                          std::set<std::string>& skus) const {
+  Line l;
+  do {
+    l.sku = std::string(p.sku_prefix) + "-" + pad(r.between(1, 999), 3);
+  } while (!skus.insert(l.sku).second);
+  l.name = p.name;
+  l.measure = p.measure;
+  l.measure_code = p.measure_code;
+  l.vat_code = std::move(vat_code);
+  l.type = p.service ? "service" : "commodity";
+  l.whole_units = !p.fractional;
+  l.price = r.between(p.min_price, p.max_price);
+  if (p.fractional) {
+    const auto pick = r.below(10);
+    static constexpr std::int64_t kSpecial[] = {750, 1, 500, 1500};
+    l.quantity = pick < 4 ? kSpecial[pick] : r.between(1, 5000);
+  } else {
+    l.quantity = 1000 * (r.chance(0.9) ? r.between(1, 3) : r.between(4, 20));
+  }
+  const std::int64_t gross = std::max<std::int64_t>(1, mul_div_round(l.price, l.quantity, 1000));
+  l.total = gross;
+  if (gross >= 20 && r.chance(0.2)) l.total = gross - r.between(1, gross / 10);  // a discount
+  return l;
+}
+
+Order Generator::make_order(Rng& r, std::size_t number, bool hundred) const {
+  Order o;
+  o.number = number;
+  o.hundred = hundred;
+  o.id = make_uuid(r);
+  o.merchant = r.index(merchants_.size());
+  o.merchant_order_id = "M" + pad(static_cast<std::int64_t>(o.merchant) + 1, 2) + "-" +
+                        pad(static_cast<std::int64_t>(number) + 1, 7);
+  o.payment_event_id = make_uuid(r);
+  o.payment_id = make_uuid(r);
+  o.customer = make_customer(r, r.chance(options_.legal_share), number + 1);
+  o.paid_at = from_ + r.between(0, to_ - from_ - 1);
+  o.created_at = o.paid_at - r.between(kMinute, 2 * kHour);
+
+  std::size_t count = 0;
+  if (hundred) {
+    count = 100;
+  } else {
+    const auto roll = r.below(100);
+    count = roll < 35 ? 1 : roll < 60 ? 2 : roll < 78 ? 3 : roll < 90 ? 4 : roll < 97 ? 5
+                                                                                  : 6 + r.index(15);
+  }
+  std::set<std::string> skus;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string vat;
+    if (hundred) {
+      vat = kVatCodes[i % kVatCount].code;  // the big order shows every code
+    } else {
+      int total_weight = 0;
+      for (const auto& v : kVatCodes) total_weight += v.weight;
+      auto roll = static_cast<int>(r.below(static_cast<std::uint64_t>(total_weight)));
+      for (const auto& v : kVatCodes) {
+        if (roll < v.weight) {
+          vat = v.code;
+          break;
+        }
+        roll -= v.weight;
+      }
+    }
+    const Product& p = kProducts[hundred ? i % kProductCount : r.index(kProductCount)];
+    o.lines.push_back(make_line(r, p, vat, skus));
+    o.amount += o.lines.back().total;
+  }
+  return o;
+}
+
+void Generator::place_boundary_payments(Rng& r) {
+  // Payments exactly at the Moscow new year and one second before it.
+  const std::int64_t boundary = parse_utc("2025-12-31T21:00:00Z");
+  const std::size_t n = orders_.size();
+  const std::size_t each = n >= 16 ? 3 : n >= 2 ? 1 : 0;
+  std::vector<std::size_t> idx(n);
+  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+  r.shuffle(idx);
+  for (std::size_t j = 0; j < 2 * each; ++j) {
+    const std::int64_t t = j < each ? boundary : boundary - 1;
+    if (t < from_ || t >= to_) continue;
+    Order& o = orders_[idx[j]];
+    o.paid_at = t;
+    o.created_at = t - r.between(kMinute, 2 * kHour);
+  }
+}
+
+void Generator::assign_bad(Rng& r) {
+  const std::size_t n = orders_.size();
+  std::vector<std::size_t> pool;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!orders_[i].hundred) pool.push_back(i);  // the 100-line payment stays valid
+  }
+  r.shuffle(pool);
+  std::size_t next = 0;
+  const std::size_t orphans = std::min(share(options_.orphan_rate, options_.orders), pool.size());
+  for (; next < orphans; ++next) orders_[pool[next]].orphan = true;
+  pool.erase(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(orphans));
+
+  std::size_t bad = share(options_.malformed_rate, options_.orders);
+  if (options_.orders >= 500 && options_.malformed_rate > 0) bad = std::max(bad, kBadKinds);
+  std::array<int, kBadKinds> variants{};
+  for (std::size_t k = 0; k < bad && !pool.empty(); ++k) {
+    const auto kind = static_cast<Bad>(k % kBadKinds);
+    auto it = std::find_if(pool.begin(), pool.end(), [&](std::size_t i) {
+      // The mismatching refund copies a whole line, and T - 1 must stay a positive amount.
+      return kind != Bad::amount_mismatch || orders_[i].max_line_total() >= 2;
+    });
+    if (it == pool.end()) continue;
+    Order& o = orders_[*it];
+    pool.erase(it);
+    o.bad = kind;
+    o.bad_variant = variants[static_cast<std::size_t>(kind)]++;
+    if (kind == Bad::missing_contact) {
+      o.customer.legal = false;
+      o.customer.name = kPeople[r.index(kPeopleCount)].name;
+      o.customer.email.clear();
+      o.customer.phone.clear();
+      o.customer.inn.clear();
+      o.customer.kpp.clear();
+    }
+  }
+}
+
+void Generator::plan_shipments(Rng& r, Order& o) const {
+  std::size_t count = 0;
+  if (o.orphan) {
+    count = 1;
+  } else if (o.bad != Bad::missing_contact) {
+    const auto roll = r.below(100);
+    count = roll < 20 ? 0 : roll < 65 ? 1 : roll < 90 ? 2 : 3;
+  }
+  std::vector<std::int64_t> times;
+  for (std::size_t k = 0; k < count; ++k) times.push_back(o.paid_at + r.between(kMinute, 5 * kDay));
+  std::sort(times.begin(), times.end());
+  for (std::size_t k = 1; k < times.size(); ++k) times[k] = std::max(times[k], times[k - 1] + 1);
+
+  std::vector<std::int64_t> shipped(o.lines.size(), 0);
+  for (std::size_t k = 0; k < count; ++k) {
+    std::vector<std::size_t> open;
+    for (std::size_t i = 0; i < o.lines.size(); ++i) {
+      if (shipped[i] < o.lines[i].quantity) open.push_back(i);
+    }
+    if (open.empty()) break;
+    Shipment s;
+    s.event_id = make_uuid(r);
+    s.shipment_id = make_uuid(r);
+    s.document_number = (o.merchant % 2 == 0 ? "УПД-" : "SHP-") +
+                        o.merchant_order_id.substr(4) + "/" + std::to_string(k + 1);
+    s.at = times[k];
+    const auto mode = r.below(100);
+    if (mode < 15 && !o.orphan) {
+      s.items_absent = true;
+      for (const std::size_t i : open) shipped[i] = o.lines[i].quantity;
+    } else {
+      for (const std::size_t i : open) {
+        if (!r.chance(0.7) && !(i == open.back() && s.items.empty())) continue;
+        const Line& l = o.lines[i];
+        const std::int64_t left = l.quantity - shipped[i];
+        const std::int64_t unit = l.whole_units ? 1000 : 1;
+        std::int64_t q = left;
+        if (mode >= 50 && left > unit && r.chance(0.6)) q = unit * r.between(1, left / unit - 1);
+        shipped[i] += q;
+        s.items.push_back({i, q, 0});
+      }
+    }
+    o.shipments.push_back(std::move(s));
+  }
+}
+
+void Generator::plan_refunds(Rng& r, Order& o) const {
+  if (!o.payment_applied()) return;
+  if (o.bad == Bad::amount_mismatch) return;  // its bad refund relies on an untouched line
+  if (!r.chance(0.15)) return;
+  const std::size_t count = r.chance(0.8) ? 1 : 2;
+  std::int64_t t = o.shipments.empty() ? o.paid_at : o.shipments.back().at;
+  std::vector<std::int64_t> refunded(o.lines.size(), 0), refunded_amount(o.lines.size(), 0);
+  for (std::size_t k = 0; k < count; ++k) {
+    std::vector<std::size_t> open;
+    for (std::size_t i = 0; i < o.lines.size(); ++i) {
+      if (refunded[i] < o.lines[i].quantity && refunded_amount[i] < o.lines[i].total) {
+        open.push_back(i);
+      }
+    }
+    if (open.empty()) break;
+    r.shuffle(open);
+    open.resize(std::min<std::size_t>(open.size(), 1 + r.index(3)));
+    std::sort(open.begin(), open.end());
+    Refund f;
+    f.event_id = make_uuid(r);
+    f.refund_id = make_uuid(r);
+    f.invoicebox_id = make_uuid(r);
+    t += r.between(kHour, 3 * kDay);
+    f.at = t;
+    if (r.chance(0.6)) f.reason = kRefundReasons[r.index(4)];
+    for (const std::size_t i : open) {
+      const Line& l = o.lines[i];
+      const std::int64_t left = l.quantity - refunded[i];
+      const std::int64_t unit = l.whole_units ? 1000 : 1;
+      const std::int64_t q = r.chance(0.4) ? left : unit * r.between(1, left / unit);
+      // The last units take whatever money is left on the line, so a line adds up exactly.
+      const std::int64_t room = l.total - refunded_amount[i];
+      const std::int64_t amount =
+          refunded[i] + q == l.quantity ? room : std::min(room, mul_div_round(l.total, q, l.quantity));
+      if (amount <= 0) continue;
+      refunded[i] += q;
+      refunded_amount[i] += amount;
+      f.items.push_back({i, q, amount});
+      f.amount += amount;
+    }
+    if (!f.items.empty()) o.refunds.push_back(std::move(f));
+  }
+}
+
+void Generator::assign_reorder(Rng& r) {
+  std::vector<std::size_t> pool;
+  for (std::size_t i = 0; i < orders_.size(); ++i) {
+    const Order& o = orders_[i];
+    if (o.payment_applied() && !(o.shipments.empty() && o.refunds.empty())) pool.push_back(i);
+  }
+  r.shuffle(pool);
+  const std::size_t n = std::min(share(options_.reorder_rate, options_.orders), pool.size());
+  for (std::size_t k = 0; k < n; ++k) orders_[pool[k]].reordered = true;
+}
+
+void Generator::assign_business_duplicates(Rng& r) {
+  std::vector<std::size_t> pool;
+  for (std::size_t i = 0; i < orders_.size(); ++i) {
+    if (orders_[i].payment_applied() && !orders_[i].shipments.empty()) pool.push_back(i);
+  }
+  r.shuffle(pool);
+  const std::size_t n = std::min(share(0.01, options_.orders), pool.size());
+  for (std::size_t k = 0; k < n; ++k) {
+    Order& o = orders_[pool[k]];
+    o.business_duplicate = 1 + r.index(o.shipments.size());
+  }
+}
+
+void Generator::assign_discrepancies(Rng& r) {
+  std::vector<std::size_t> pool;
+  for (std::size_t i = 0; i < orders_.size(); ++i) {
+    const Order& o = orders_[i];
+    if (o.payment_applied() && o.bad == Bad::none && !o.reordered && o.business_duplicate == 0) {
+      pool.push_back(i);
+    }
+  }
+  r.shuffle(pool);
+  std::size_t n = share(options_.discrepancy_rate, options_.orders);
+  if (options_.orders >= 500 && options_.discrepancy_rate > 0) n = std::max(n, kDiscrepancyKinds);
+  std::array<int, kDiscrepancyKinds> variants{};
+  for (std::size_t k = 0; k < n && !pool.empty(); ++k) {
+    const auto kind = static_cast<Discrepancy>(k % kDiscrepancyKinds);
+    auto it = std::find_if(pool.begin(), pool.end(), [&](std::size_t i) {
+      const Order& o = orders_[i];
+      // One finding per order: a missing order with refunds would also be a refund difference.
+      if (kind == Discrepancy::missing_in_invoicebox) return o.refunds.empty();
+      if (kind == Discrepancy::refund_mismatch) return !o.refunds.empty();
+      return true;
+    });
+    if (it == pool.end()) continue;
+    Order& o = orders_[*it];
+    pool.erase(it);
+    o.discrepancy = kind;
+    o.discrepancy_variant = variants[static_cast<std::size_t>(kind)]++;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events.
+
+json Generator::payment_json(const Order& o) const {
+  json customer = {{"type", o.customer.legal ? "legal" : "private"}, {"name", o.customer.name}};
+  if (!o.customer.email.empty()) customer["email"] = o.customer.email;
+  if (!o.customer.phone.empty()) customer["phone"] = o.customer.phone;
+  if (!o.customer.inn.empty()) customer["inn"] = o.customer.inn;
+  if (!o.customer.kpp.empty()) customer["kpp"] = o.customer.kpp;
+  json items = json::array();
+  for (const Line& l : o.lines) {
+    items.push_back({{"sku", l.sku},
+                     {"name", l.name},
+                     {"quantity", quantity_text(l.quantity)},
+                     {"measure", l.measure},
+                     {"measure_code", l.measure_code},
+                     {"price", l.price},
+                     {"total_amount", l.total},
+                     {"vat_code", l.vat_code},
+                     {"type", l.type}});
+  }
+  return {{"event_id", o.payment_event_id},
+          {"event_type", "payment.succeeded"},
+          {"schema_version", 1},
+          {"occurred_at", format_utc(o.paid_at)},
+          {"order_id", o.id},
+          {"merchant_id", merchants_[o.merchant]},
+          {"payment_id", o.payment_id},
+          {"merchant_order_id", o.merchant_order_id},
+          {"amount", o.amount},
+          {"currency", "RUB"},
+          {"customer", std::move(customer)},
+          {"items", std::move(items)}};
+}
+
+json Generator::shipment_json(const Order& o, const Shipment& s) const {
+  json ev = {{"event_id", s.event_id},
+             {"event_type", "shipment.confirmed"},
+             {"schema_version", 1},
+             {"occurred_at", format_utc(s.at)},
+             {"order_id", o.id},
+             {"merchant_id", merchants_[o.merchant]},
+             {"shipment_id", s.shipment_id},
+             {"document_number", s.document_number},
+             {"document_date", format_date(s.at)}};
+  if (!s.items_absent) {
+    json items = json::array();
+    for (const Part& p : s.items) {
+      items.push_back({{"sku", o.lines[p.line].sku}, {"quantity", quantity_text(p.quantity)}});
+    }
+    ev["items"] = std::move(items);
+  }
+  return ev;
+}
+
+json Generator::refund_json(const Order& o, const Refund& f) const {
+  json items = json::array();
+  for (const Part& p : f.items) {
+    items.push_back({{"sku", o.lines[p.line].sku},
+                     {"quantity", quantity_text(p.quantity)},
+                     {"amount", p.amount}});
+  }
+  json ev = {{"event_id", f.event_id},
+             {"event_type", "refund.succeeded"},
+             {"schema_version", 1},
+             {"occurred_at", format_utc(f.at)},
+             {"order_id", o.id},
+             {"merchant_id", merchants_[o.merchant]},
+             {"refund_id", f.refund_id},
+             {"amount", f.amount},
+             {"items", std::move(items)}};
+  if (!f.reason.empty()) ev["reason"] = f.reason;
+  return ev;
+}
+
+// The one extra bad message of an order. Every kind is wrong whatever the order's state, so the
+// expected error does not depend on how kassa batches.
+Pending Generator::bad_message(Rng& r, const Order& o) const {
+  Pending m;
+  m.stream = Stream::payments;
+  m.key = o.id;
+  m.time = o.paid_at + r.between(kMinute, 2 * kDay);
+  m.fate = Fate::rejected;
+  m.error_code = kBadNames[static_cast<std::size_t>(o.bad)];
+
+  // A second payment of the order with fresh ids, the base of several kinds.
+  auto other_payment = [&] {
+    Order copy = o;
+    copy.payment_event_id = make_uuid(r);
+    copy.payment_id = make_uuid(r);
+    copy.paid_at = std::min(m.time, to_ - 1);  // payments stay within [from, to)
+    return payment_json(copy);
+  };
+  auto extra_shipment = [&](std::vector<Part> items) {
+    Shipment s;
+    s.event_id = make_uuid(r);
+    s.shipment_id = make_uuid(r);
+    s.document_number = "SHP-X-" + o.merchant_order_id.substr(4);
+    s.at = m.time;
+    s.items = std::move(items);
+    m.stream = Stream::shipments;
+    return shipment_json(o, s);
+  };
+  auto extra_refund = [&](Part part, std::int64_t amount) {
+    Refund f;
+    f.event_id = make_uuid(r);
+    f.refund_id = make_uuid(r);
+    f.at = m.time;
+    f.items = {part};
+    f.amount = amount;
+    m.stream = Stream::refunds;
+    return refund_json(o, f);
+  };
+  auto unit = [&](std::size_t i) { return o.lines[i].whole_units ? std::int64_t{1000} : 1; };
+  std::size_t biggest = 0;
+  for (std::size_t i = 0; i < o.lines.size(); ++i) {
+    if (o.lines[i].total > o.lines[biggest].total) biggest = i;
+  }
+
+  switch (o.bad) {
+    case Bad::invalid_json: {
+      const std::string text = other_payment().dump();
+      // Cut on an ASCII byte so that the rest is still valid UTF-8: only the JSON is broken.
+      std::size_t cut = text.size() / 3 + r.index(text.size() / 3 + 1);
+      while (cut > 1 && static_cast<unsigned char>(text[cut]) >= 0x80) --cut;
+      m.value = text.substr(0, cut);
+      return m;
+    }
+    case Bad::invalid_encoding: {
+      json ev = other_payment();
+      static constexpr std::string_view kMarker = "@@BAD_BYTES@@";
+      ev["customer"]["name"] = o.customer.name + " " + std::string(kMarker);
+      m.value = ev.dump();
+      m.value.replace(m.value.find(kMarker), kMarker.size(), "\xff\xfe");
+      return m;
+    }
+    case Bad::schema_violation: {
+      json ev;
+      switch (o.bad_variant % 4) {
+        case 0:
+          ev = extra_shipment({{0, unit(0), 0}});
+          ev.erase("merchant_id");
+          break;
+        case 1:
+          ev = other_payment();
+          ev["amount"] = std::to_string(o.amount);
+          break;
+        case 2:
+          ev = extra_shipment({{0, unit(0), 0}});
+          ev["items"][0]["quantity"] = "1.2345";
+          break;
+        default:
+          ev = other_payment();
+          ev["currency"] = "USD";
+          break;
+      }
+      m.value = ev.dump();
+      return m;
+    }
+    case Bad::amount_mismatch: {
+      // The whole biggest line (its total is >= 2, the order has no other refund), declared one
+      // kopeck short: valid in any state except for the sum.
+      const Line& l = o.lines[biggest];
+      m.value = extra_refund({biggest, l.quantity, l.total}, l.total - 1).dump();
+      return m;
+    }
+    case Bad::over_shipment: {
+      m.value = extra_shipment({{0, o.lines[0].quantity + unit(0), 0}}).dump();
+      return m;
+    }
+    case Bad::over_refund: {
+      // More than the line and more than the whole payment, so any over-refund check catches it.
+      m.value = extra_refund({biggest, unit(biggest), o.amount + 1}, o.amount + 1).dump();
+      return m;
+    }
+    case Bad::unknown_sku: {
+      json ev = extra_shipment({{0, unit(0), 0}});
+      ev["items"][0]["sku"] = "NOSUCH-" + hex(r.next(), 8);
+      m.value = ev.dump();
+      return m;
+    }
+    case Bad::duplicate_payment: {
+      m.value = other_payment().dump();
+      return m;
+    }
+    case Bad::event_id_conflict: {
+      // Same event_id and payment, one line 100 kopecks dearer: consistent, but not the same event.
+      Order copy = o;
+      copy.lines[0].total += 100;
+      copy.amount += 100;
+      m.value = payment_json(copy).dump();
+      return m;
+    }
+    case Bad::key_mismatch: {
+      m.value = extra_shipment({{0, unit(0), 0}}).dump();
+      m.key = make_uuid(r);
+      return m;
+    }
+    case Bad::missing_contact:
+    case Bad::none:
+      break;
+  }
+  throw std::logic_error("gen: no extra message for this kind");
+}
+
+// One order's messages in the order they must be delivered (exact duplicates come later).
+std::vector<Pending> Generator::order_messages(Rng& r, const Order& o) const {
+  std::vector<Pending> seq;
+  auto add = [&](Stream stream, const json& ev, std::int64_t t, Fate fate) {
+    Pending m;
+    m.stream = stream;
+    m.key = o.id;
+    m.value = ev.dump();
+    m.time = t;
+    m.fate = fate;
+    seq.push_back(std::move(m));
+  };
+  if (o.orphan) {
+    add(Stream::shipments, shipment_json(o, o.shipments.front()), o.shipments.front().at,
+        Fate::parked);
+    return seq;
+  }
+  if (o.bad == Bad::missing_contact) {
+    add(Stream::payments, payment_json(o), o.paid_at, Fate::rejected);
+    seq.back().error_code = kBadNames[static_cast<std::size_t>(Bad::missing_contact)];
+    return seq;
+  }
+  if (!o.reordered) add(Stream::payments, payment_json(o), o.paid_at, Fate::applied);
+  for (const Shipment& s : o.shipments) add(Stream::shipments, shipment_json(o, s), s.at, Fate::applied);
+  for (const Refund& f : o.refunds) add(Stream::refunds, refund_json(o, f), f.at, Fate::applied);
+  if (o.reordered) add(Stream::payments, payment_json(o), o.paid_at, Fate::applied);
+
+  if (o.business_duplicate > 0) {
+    // Same shipment_id and payload under a new event_id, somewhere after the original.
+    const std::size_t k = o.business_duplicate - 1;
+    const std::size_t original = (o.reordered ? 0 : 1) + k;
+    Shipment copy = o.shipments[k];
+    copy.event_id = make_uuid(r);
+    Pending m;
+    m.stream = Stream::shipments;
+    m.key = o.id;
+    m.value = shipment_json(o, copy).dump();
+    m.time = copy.at + r.between(0, kDay);
+    m.fate = Fate::business_duplicate;
+    const std::size_t at = original + 1 + r.index(seq.size() - original);
+    seq.insert(seq.begin() + static_cast<std::ptrdiff_t>(at), std::move(m));
+  }
+  if (o.bad != Bad::none) {
+    // After the payment, so that kassa can judge it against the order.
+    std::size_t payment_pos = 0;
+    while (seq[payment_pos].stream != Stream::payments) ++payment_pos;
+    const std::size_t at = payment_pos + 1 + r.index(seq.size() - payment_pos);
+    seq.insert(seq.begin() + static_cast<std::ptrdiff_t>(at), bad_message(r, o));
+  }
+  return seq;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invoicebox export.
+
+std::string Generator::invoicebox_order(const Order& o, const std::string& status,
+                                        std::int64_t amount, bool legal) const {
+  RawObject customer;
+  customer.str("type", legal ? "legal" : "private").str("name", o.customer.name);
+  if (!o.customer.email.empty()) customer.str("email", o.customer.email);
+  if (!o.customer.phone.empty()) customer.str("phone", o.customer.phone.substr(1));
+  if (!o.customer.inn.empty()) customer.str("vatNumber", o.customer.inn);
+  if (!o.customer.kpp.empty()) customer.str("taxRegistrationReasonCode", o.customer.kpp);
+
+  std::string basket = "[";
+  std::int64_t vat = 0;
+  for (const Line& l : o.lines) {
+    const std::int64_t line_vat = vat_of(l.total, l.vat_code);
+    vat += line_vat;
+    RawObject item;
+    item.str("sku", l.sku)
+        .str("name", l.name)
+        .str("measure", l.measure)
+        .str("measureCode", l.measure_code)
+        .raw("quantity", quantity_number(l.quantity))
+        .money("amount", l.price)
+        .money("totalAmount", l.total)
+        .money("totalVatAmount", line_vat)
+        .str("vatCode", l.vat_code)
+        .str("type", l.type)
+        .str("paymentType", "full_prepayment");
+    if (basket.size() > 1) basket += ",";
+    basket += item.close();
+  }
+  basket += "]";
+
+  RawObject line;
+  line.str("id", o.id)
+      .str("merchantId", merchants_[o.merchant])
+      .str("merchantOrderId", o.merchant_order_id)
+      .str("description", "Оплата заказа № " + o.merchant_order_id)
+      .money("amount", amount)
+      .money("vatAmount", vat)
+      .str("currencyId", "RUB")
+      .str("status", status)
+      .str("createdAt", format_offset(o.created_at))
+      .str("expirationDate", format_offset(o.created_at + 3 * kDay));
+  if (status == "completed") line.str("paidAt", format_offset(o.paid_at));
+  line.raw("customer", customer.close()).raw("basketItems", basket);
+  return line.close();
+}
+
+std::string Generator::invoicebox_refund(const Order& o, const Refund& f, std::size_t n,
+                                         std::int64_t amount) const {
+  std::string basket = "[";
+  std::int64_t vat = 0;
+  for (const Part& p : f.items) {
+    const Line& l = o.lines[p.line];
+    const std::int64_t line_vat = vat_of(p.amount, l.vat_code);
+    vat += line_vat;
+    RawObject item;
+    item.str("sku", l.sku)
+        .str("name", l.name)
+        .str("measure", l.measure)
+        .str("measureCode", l.measure_code)
+        .raw("quantity", quantity_number(p.quantity))
+        .money("totalAmount", p.amount)
+        .money("totalVatAmount", line_vat)
+        .str("vatCode", l.vat_code)
+        .str("type", l.type)
+        .str("paymentType", "full_prepayment");
+    if (basket.size() > 1) basket += ",";
+    basket += item.close();
+  }
+  basket += "]";
+  RawObject line;
+  line.str("id", f.invoicebox_id)
+      .str("parentId", o.id)
+      .str("merchantId", merchants_[o.merchant])
+      .str("merchantOrderId", o.merchant_order_id + "-R" + std::to_string(n))
+      .str("description", "Возврат по заказу № " + o.merchant_order_id)
+      .money("amount", amount)
+      .money("vatAmount", vat)
+      .str("currencyId", "RUB")
+      .str("status", "completed")
+      .str("createdAt", format_offset(f.at))
+      .raw("basketItems", basket);
+  return line.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+json recon_entry(const std::string& order_id, std::string_view kind, std::int64_t kassa,
+                 std::int64_t invoicebox) {
+  return {{"order_id", order_id},
+          {"kind", kind},
+          {"kassa_amount", kassa},
+          {"invoicebox_amount", invoicebox},
+          {"delta", kassa - invoicebox}};
+}
+
+Output Generator::run() {
+  Rng master(seed(), 1);
+  for (int i = 0; i < 20; ++i) merchants_.push_back(make_uuid(master));
+
+  const auto n = static_cast<std::size_t>(options_.orders);
+  const std::size_t hundred = n >= 200 ? master.index(n) : n;
+  for (std::size_t i = 0; i < n; ++i) {
+    Rng r(seed(), 2, i);
+    orders_.push_back(make_order(r, i, i == hundred));
+  }
+
+  Rng roles(seed(), 3);
+  place_boundary_payments(roles);
+  assign_bad(roles);
+  for (std::size_t i = 0; i < n; ++i) {
+    Rng r(seed(), 4, i);
+    plan_shipments(r, orders_[i]);
+    plan_refunds(r, orders_[i]);
+  }
+  assign_reorder(roles);
+  assign_business_duplicates(roles);
+  assign_discrepancies(roles);
+
+  // Messages per order, then exact duplicates of a share of the applied events.
+  std::vector<std::vector<Pending>> per_order(n);
+  std::vector<Rng> delivery;
+  std::vector<std::pair<std::size_t, std::size_t>> applied;
+  for (std::size_t i = 0; i < n; ++i) {
+    delivery.emplace_back(seed(), 5, i);
+    per_order[i] = order_messages(delivery[i], orders_[i]);
+    for (std::size_t j = 0; j < per_order[i].size(); ++j) {
+      if (per_order[i][j].fate == Fate::applied) applied.emplace_back(i, j);
+    }
+  }
+  const std::size_t twice = std::min(share(options_.duplicate_rate, static_cast<int>(applied.size())),
+                                     applied.size());
+  for (std::size_t k = 0; k < twice; ++k) {
+    std::swap(applied[k], applied[k + roles.index(applied.size() - k)]);
+    per_order[applied[k].first][applied[k].second].send_twice = true;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& seq = per_order[i];
+    Rng& r = delivery[i];
+    for (std::size_t j = 0; j < seq.size(); ++j) {
+      if (!seq[j].send_twice) continue;
+      Pending copy = seq[j];
+      copy.send_twice = false;
+      copy.fate = Fate::exact_duplicate;
+      copy.time += r.between(1, 12 * kHour);
+      // Anywhere after the original; copies land after j, so the scan still meets every original.
+      const std::size_t at = j + 1 + r.index(seq.size() - j);
+      seq.insert(seq.begin() + static_cast<std::ptrdiff_t>(at), std::move(copy));
+    }
+    // Delivery keys: business time plus jitter, never earlier than the order's previous message.
+    std::int64_t last = std::numeric_limits<std::int64_t>::min();
+    for (auto& m : seq) {
+      m.time = std::max(last, m.time + r.between(0, 3 * kHour));
+      last = m.time;
+    }
+  }
+
+  struct Slot {
+    std::int64_t time;
+    std::size_t order;
+    std::size_t pos;
+  };
+  std::vector<Slot> slots;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < per_order[i].size(); ++j) slots.push_back({per_order[i][j].time, i, j});
+  }
+  std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.order != b.order) return a.order < b.order;
+    return a.pos < b.pos;
+  });
+
+  Output out;
+  std::map<std::string, std::size_t> rejected;
+  for (const char* code : kBadNames) rejected[code] = 0;
+  std::size_t counts[5] = {};
+  json dead_letters = json::array();
+  for (const Slot& s : slots) {
+    Pending& m = per_order[s.order][s.pos];
+    ++counts[static_cast<std::size_t>(m.fate)];
+    if (m.fate == Fate::rejected) {
+      ++rejected[m.error_code];
+      dead_letters.push_back({{"index", out.messages.size()},
+                              {"stream", stream_name(m.stream)},
+                              {"key", m.key},
+                              {"order_id", orders_[s.order].id},
+                              {"error_code", m.error_code}});
+    }
+    out.messages.push_back({m.stream, std::move(m.key), std::move(m.value)});
+  }
+
+  // Invoicebox state and the expected reconciliation.
+  json recon = json::array();
+  json orders = json::array();
+  std::int64_t payments = 0, payments_amount = 0, shipments = 0, refunds = 0, refunds_amount = 0;
+  std::size_t reordered = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Order& o = orders_[i];
+    reordered += o.reordered ? 1 : 0;
+    if (o.orphan) {
+      out.invoicebox_state.push_back(invoicebox_order(o, "created", o.amount, o.customer.legal));
+      recon.push_back(recon_entry(o.id, "orphan_event", 0, 0));
+      continue;
+    }
+    if (o.bad == Bad::missing_contact) {
+      out.invoicebox_state.push_back(invoicebox_order(o, "completed", o.amount, o.customer.legal));
+      recon.push_back(recon_entry(o.id, "missing_in_kassa", 0, o.amount));
+      continue;
+    }
+    const std::int64_t refunded = o.refunded();
+    ++payments;
+    payments_amount += o.amount;
+    shipments += static_cast<std::int64_t>(o.shipments.size());
+    refunds += static_cast<std::int64_t>(o.refunds.size());
+    refunds_amount += refunded;
+    orders.push_back({{"order_id", o.id},
+                      {"paid", o.amount},
+                      {"refunded", refunded},
+                      {"customer_type", o.customer.legal ? "legal" : "private"}});
+
+    const int variant = o.discrepancy_variant;
+    std::string status = "completed";
+    std::int64_t amount = o.amount;
+    bool legal = o.customer.legal;
+    bool exported = true;
+    switch (o.discrepancy) {
+      case Discrepancy::missing_in_invoicebox:
+        if (variant % 2 == 0) {
+          exported = false;
+        } else {
+          status = "expired";
+        }
+        recon.push_back(recon_entry(o.id, "missing_in_invoicebox", o.amount, 0));
+        break;
+      case Discrepancy::amount_mismatch:
+        amount = variant % 2 == 0 || o.amount < 2 ? o.amount + 100 : o.amount - 1;
+        recon.push_back(recon_entry(o.id, "amount_mismatch", o.amount, amount));
+        break;
+      case Discrepancy::customer_mismatch:
+        legal = !legal;
+        recon.push_back(recon_entry(o.id, "customer_mismatch", o.amount, o.amount));
+        break;
+      default:
+        break;
+    }
+    if (exported) out.invoicebox_state.push_back(invoicebox_order(o, status, amount, legal));
+
+    std::int64_t invoicebox_refunded = 0;
+    for (std::size_t k = 0; k < o.refunds.size(); ++k) {
+      const Refund& f = o.refunds[k];
+      std::int64_t refund_amount = f.amount;
+      if (o.discrepancy == Discrepancy::refund_mismatch && k + 1 == o.refunds.size()) {
+        if (variant % 2 == 1) continue;  // the refund order is missing
+        refund_amount = f.amount >= 2 ? f.amount - 1 : f.amount + 100;
+      }
+      invoicebox_refunded += refund_amount;
+      out.invoicebox_state.push_back(invoicebox_refund(o, f, k + 1, refund_amount));
+    }
+    if (o.discrepancy == Discrepancy::refund_mismatch) {
+      recon.push_back(recon_entry(o.id, "refund_mismatch", refunded, invoicebox_refunded));
+    }
+    if (o.discrepancy == Discrepancy::missing_in_kassa) {
+      // A paid Invoicebox order that never reaches the stream.
+      Rng r(seed(), 6, i);
+      const Order ghost = make_order(r, n + i, false);
+      out.invoicebox_state.push_back(
+          invoicebox_order(ghost, "completed", ghost.amount, ghost.customer.legal));
+      recon.push_back(recon_entry(ghost.id, "missing_in_kassa", 0, ghost.amount));
+    }
+  }
+
+  auto by_order = [](const json& a, const json& b) {
+    const auto& x = a.at("order_id").get_ref<const std::string&>();
+    const auto& y = b.at("order_id").get_ref<const std::string&>();
+    if (x != y) return x < y;
+    return a.at("kind").get_ref<const std::string&>() < b.at("kind").get_ref<const std::string&>();
+  };
+  std::sort(recon.begin(), recon.end(), by_order);
+  std::sort(orders.begin(), orders.end(), [](const json& a, const json& b) {
+    return a.at("order_id").get_ref<const std::string&>() <
+           b.at("order_id").get_ref<const std::string&>();
+  });
+
+  json rejected_json = json::object();
+  for (const auto& [code, count] : rejected) rejected_json[code] = count;
+  out.truth = {
+      {"options",
+       {{"seed", options_.seed},
+        {"orders", options_.orders},
+        {"legal_share", options_.legal_share},
+        {"malformed_rate", options_.malformed_rate},
+        {"duplicate_rate", options_.duplicate_rate},
+        {"reorder_rate", options_.reorder_rate},
+        {"discrepancy_rate", options_.discrepancy_rate},
+        {"orphan_rate", options_.orphan_rate},
+        {"from", options_.from},
+        {"to", options_.to}}},
+      {"stream",
+       {{"messages", out.messages.size()},
+        {"events_applied", counts[static_cast<std::size_t>(Fate::applied)]},
+        {"exact_duplicates", counts[static_cast<std::size_t>(Fate::exact_duplicate)]},
+        {"business_duplicates", counts[static_cast<std::size_t>(Fate::business_duplicate)]},
+        {"parked_forever", counts[static_cast<std::size_t>(Fate::parked)]},
+        {"reordered_orders", reordered},
+        {"rejected", std::move(rejected_json)}}},
+      {"ledger",
+       {{"payments", payments},
+        {"payments_amount", payments_amount},
+        {"shipments", shipments},
+        {"refunds", refunds},
+        {"refunds_amount", refunds_amount}}},
+      {"orders", std::move(orders)},
+      {"recon", std::move(recon)},
+      {"dead_letters", std::move(dead_letters)}};
+  return out;
+}
+
+void validate(const Options& o) {
+  if (o.orders < 0) throw std::invalid_argument("gen: orders must be >= 0");
+  const std::pair<const char*, double> rates[] = {
+      {"legal_share", o.legal_share},       {"malformed_rate", o.malformed_rate},
+      {"duplicate_rate", o.duplicate_rate}, {"reorder_rate", o.reorder_rate},
+      {"discrepancy_rate", o.discrepancy_rate}, {"orphan_rate", o.orphan_rate},
+  };
+  for (const auto& [name, rate] : rates) {
+    if (!(rate >= 0.0 && rate <= 1.0)) {
+      throw std::invalid_argument(std::string("gen: ") + name + " must be within [0, 1]");
+    }
+  }
+}
+
+}  // namespace
+
+Output generate(const Options& options) {
+  validate(options);
+  const std::int64_t from = parse_utc(options.from);
+  const std::int64_t to = parse_utc(options.to);
+  if (from >= to) throw std::invalid_argument("gen: from must be before to");
+  return Generator(options, from, to).run();
+}
+
+std::string_view stream_name(Stream stream) {
+  switch (stream) {
+    case Stream::payments:
+      return "payments";
+    case Stream::shipments:
+      return "shipments";
+    case Stream::refunds:
+      return "refunds";
+  }
+  return "payments";
+}
+
+}  // namespace kassa::gen

@@ -1,0 +1,41 @@
+// PostgreSQL access for one thread: a lazily (re)connected libpqxx connection. libpqxx objects are
+// not thread-safe, so every thread that talks to the database owns its own Database.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <pqxx/pqxx>
+
+namespace kassa::store {
+
+class Database {
+ public:
+  explicit Database(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  // The open connection; connects first if there is none (throws pqxx::broken_connection).
+  pqxx::connection& connection();
+  // Forget the connection after an error that may have broken it; the next call reconnects.
+  void reset() { connection_.reset(); }
+  const std::string& dsn() const { return dsn_; }
+
+ private:
+  std::string dsn_;
+  std::unique_ptr<pqxx::connection> connection_;
+};
+
+// Errors worth retrying with the same input: the connection broke, the commit's outcome is
+// unknown, or the server asked us to retry (serialization failure, deadlock).
+bool is_transient(const std::exception& error);
+
+}  // namespace kassa::store
+
+namespace kassa::store {
+
+// The same connection settings pointing at another database (for scratch databases of the
+// benchmark and the tests); works for both conninfo strings and URIs.
+std::string dsn_with_database(const std::string& dsn, const std::string& database);
+// Drops (if present) and creates a database, connecting through `dsn`.
+void recreate_database(const std::string& dsn, const std::string& database);
+
+}  // namespace kassa::store
