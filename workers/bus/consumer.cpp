@@ -23,6 +23,8 @@ Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
       {"partition.assignment.strategy", "range"},
       {"max.poll.interval.ms", "300000"},
       {"session.timeout.ms", "30000"},
+      // End-of-partition events tell the cross-topic merge that a quiet partition holds nothing back.
+      {"enable.partition.eof", "true"},
   };
   for (const auto& [key, value] : options_.extra) settings[key] = value;
   rd_kafka_conf_t* conf = make_conf(settings);
@@ -74,6 +76,7 @@ void Consumer::on_assign(rd_kafka_topic_partition_list_t* partitions) {
     const std::optional<std::int64_t> next = it == stored.end() ? std::nullopt : it->second;
     partitions->elems[i].offset = next ? *next : RD_KAFKA_OFFSET_BEGINNING;
     positions_[key] = next;
+    inflow_[key] = Inflow{};
   }
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
   if (cooperative) {
@@ -92,9 +95,7 @@ void Consumer::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
   for (int i = 0; i < partitions->cnt; ++i) {
     const ingest::PartitionKey key{partitions->elems[i].topic, partitions->elems[i].partition};
     positions_.erase(key);
-    std::erase_if(pending_, [&](const ingest::Message& m) {
-      return m.source.topic == key.topic && m.source.partition == key.partition;
-    });
+    inflow_.erase(key);
   }
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
   if (cooperative) {
@@ -115,6 +116,8 @@ std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& messa
   out.source.partition = message.partition;
   out.source.offset = message.offset;
   out.has_key = message.key != nullptr;
+  rd_kafka_timestamp_type_t type;
+  out.timestamp_ms = rd_kafka_message_timestamp(&message, &type);
   if (message.key != nullptr) out.source.key.assign(static_cast<const char*>(message.key), message.key_len);
   if (message.payload != nullptr) out.source.payload.assign(static_cast<const char*>(message.payload), message.len);
   return out;
@@ -122,27 +125,110 @@ std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& messa
 
 std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop) {
   const auto deadline = std::chrono::steady_clock::now() + options_.batch_max_wait;
-  while (pending_.size() < options_.batch_max_messages && !stop.load()) {
+  std::size_t buffered = 0;
+  for (const auto& [key, flow] : inflow_) buffered += flow.pending.size();
+  // Poll until a full batch could be released or the wait is over. A full buffer alone is not
+  // enough: its messages may be waiting for a sibling topic that only more polling brings in
+  // (partitions far ahead are paused meanwhile, so memory stays bounded).
+  std::size_t checked_at = 0;
+  while (!stop.load()) {
+    if (buffered >= options_.batch_max_messages && buffered >= checked_at + options_.batch_max_messages / 4 + 1) {
+      checked_at = buffered;
+      if (releasable(options_.batch_max_messages)) break;
+      apply_backpressure();
+    }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_.get(), static_cast<int>(left.count()));
     if (message == nullptr) continue;
-    if (message->err) {
-      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        log::warn(std::string("consumer: ") + rd_kafka_message_errstr(message));
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (message->rkt != nullptr) {
+        const auto it = inflow_.find({rd_kafka_topic_name(message->rkt), message->partition});
+        if (it != inflow_.end()) it->second.at_end = true;
+      }
+      checked_at = 0;  // a partition at its end may release what waited for it
+    } else if (message->err) {
+      log::warn(std::string("consumer: ") + rd_kafka_message_errstr(message));
     } else if (auto converted = convert(*message)) {
-      // A message behind the position we hold (e.g. a stale fetch right after a seek) is skipped.
       const ingest::PartitionKey key{converted->source.topic, converted->source.partition};
       const auto position = positions_.find(key);
-      if (position != positions_.end() && position->second && converted->source.offset < *position->second) {
-        rd_kafka_message_destroy(message);
-        continue;
+      const auto flow = inflow_.find(key);
+      // Only assigned partitions, and nothing behind the position we hold (a stale fetch after a seek).
+      if (flow != inflow_.end() && !(position != positions_.end() && position->second &&
+                                     converted->source.offset < *position->second)) {
+        flow->second.at_end = false;
+        flow->second.last_timestamp = std::max(flow->second.last_timestamp, converted->timestamp_ms);
+        flow->second.pending.push_back(std::move(*converted));
+        ++buffered;
       }
-      pending_.push_back(std::move(*converted));
     }
     rd_kafka_message_destroy(message);
   }
-  return std::exchange(pending_, {});
+  auto released = release(options_.batch_max_messages);
+  apply_backpressure();
+  return released;
+}
+
+// The merge described in the header: per partition index, the newest timestamp every sibling
+// partition has reached bounds what may be released; then a k-way merge keeps each partition's
+// own order.
+bool Consumer::releasable(std::size_t wanted) const {
+  std::map<std::int32_t, std::int64_t> safe;
+  for (const auto& [key, flow] : inflow_) {
+    auto [it, created] = safe.try_emplace(key.partition, INT64_MAX);
+    if (!flow.at_end) it->second = std::min(it->second, flow.last_timestamp);
+  }
+  std::size_t count = 0;
+  for (const auto& [key, flow] : inflow_)
+    for (const auto& m : flow.pending) {
+      if (m.timestamp_ms >= safe[key.partition]) break;
+      if (++count >= wanted) return true;
+    }
+  return false;
+}
+
+std::vector<ingest::Message> Consumer::release(std::size_t limit) {
+  std::map<std::int32_t, std::vector<Inflow*>> by_index;
+  for (auto& [key, flow] : inflow_) by_index[key.partition].push_back(&flow);
+  std::vector<ingest::Message> out;
+  for (auto& [index, flows] : by_index) {
+    std::int64_t safe = INT64_MAX;
+    // Release strictly below the newest timestamp every sibling reached: a sibling that reached
+    // t may still hold more messages stamped t. A partition read to its end holds nothing back;
+    // one not assigned here (partition counts differ) cannot be waited for.
+    for (const Inflow* flow : flows)
+      if (!flow->at_end) safe = std::min(safe, flow->last_timestamp);
+    while (out.size() < limit) {
+      Inflow* next = nullptr;
+      for (Inflow* flow : flows) {
+        if (flow->pending.empty() || flow->pending.front().timestamp_ms >= safe) continue;
+        const auto& head = flow->pending.front();
+        if (next == nullptr || head.timestamp_ms < next->pending.front().timestamp_ms ||
+            (head.timestamp_ms == next->pending.front().timestamp_ms &&
+             head.topic_kind < next->pending.front().topic_kind))
+          next = flow;
+      }
+      if (next == nullptr) break;
+      out.push_back(std::move(next->pending.front()));
+      next->pending.pop_front();
+    }
+  }
+  return out;
+}
+
+void Consumer::apply_backpressure() {
+  const std::size_t high = options_.batch_max_messages * 4 + 1000;
+  for (auto& [key, flow] : inflow_) {
+    const bool want_paused = flow.pending.size() >= high;
+    if (want_paused == flow.paused) continue;
+    PartitionList list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition);
+    if (want_paused)
+      rd_kafka_pause_partitions(handle_.get(), list.get());
+    else
+      rd_kafka_resume_partitions(handle_.get(), list.get());
+    flow.paused = want_paused;
+  }
 }
 
 void Consumer::committed(const Offsets& next) {
@@ -168,7 +254,14 @@ void Consumer::resync() {
     rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition)->offset =
         next ? *next : RD_KAFKA_OFFSET_BEGINNING;
   }
-  pending_.clear();
+  for (auto& [key, flow] : inflow_) {
+    if (flow.paused) {
+      PartitionList one(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(one.get(), key.topic.c_str(), key.partition);
+      rd_kafka_resume_partitions(handle_.get(), one.get());
+    }
+    flow = Inflow{};
+  }
   if (rd_kafka_error_t* error = rd_kafka_seek_partitions(handle_.get(), list.get(), 10000)) {
     const std::string message = rd_kafka_error_string(error);
     rd_kafka_error_destroy(error);

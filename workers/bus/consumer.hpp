@@ -10,10 +10,22 @@
 //    compare-and-set in the batch transaction make it.
 //  - On revocation, messages buffered for the revoked partitions are dropped: the next owner
 //    reads them again from the offsets in PostgreSQL.
+//
+// Order across topics. Kafka keeps order only within a partition, but a refund of shipped goods
+// must meet the shipment before it, and a replay must give the same result as the first run.
+// The three input topics are co-partitioned by order_id (same key, same partition count, same
+// partitioner), and the range assignor gives one member partition p of all three. poll_batch()
+// merges them by message timestamp: a message is released only once every other input topic's
+// partition p has been read up to a later timestamp or to its end, and released messages come
+// out in (timestamp, payments < shipments < refunds) order, each partition's own order kept.
+// Offsets only ever advance over released messages, so held-back messages are never lost. With
+// LogAppendTime topics (or one producer per partition) the order is a function of the logs alone.
+// A partition far ahead of its siblings is paused until they catch up (bounded memory).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -73,12 +85,23 @@ class Consumer {
   void on_assign(rd_kafka_topic_partition_list_t* partitions);
   void on_revoke(rd_kafka_topic_partition_list_t* partitions);
   std::optional<ingest::Message> convert(const rd_kafka_message_t& message);
+  std::vector<ingest::Message> release(std::size_t limit);
+  bool releasable(std::size_t wanted) const;
+  void apply_backpressure();
+
+  // What has been read from one input partition and not yet released.
+  struct Inflow {
+    std::deque<ingest::Message> pending;
+    std::int64_t last_timestamp = -1;  // newest timestamp read from it
+    bool at_end = false;               // read up to the end of the log (until a new message comes)
+    bool paused = false;
+  };
 
   ConsumerOptions options_;
   OffsetsLoader load_offsets_;
   Handle handle_;
   Positions positions_;
-  std::vector<ingest::Message> pending_;
+  std::map<ingest::PartitionKey, Inflow> inflow_;
   bool closed_ = false;
 };
 

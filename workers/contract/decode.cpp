@@ -210,7 +210,10 @@ Decoded Decoder::decode(core::EventKind expected, const std::optional<std::strin
   }
   const std::string order_id = document.at("order_id").get<std::string>();
   if (!key || *key != order_id) {
-    out.rejection = reject(ErrorCode::key_mismatch, key ? "message key " + *key + " differs from order_id " + order_id
+    // The key is raw bytes: quote it as text only when it is UTF-8, so that the reason (dead letter,
+    // kassa.rejections) stays valid UTF-8 and serializable.
+    const std::string shown = !key ? "" : is_valid_utf8(*key) ? *key : "(base64) " + base64_encode(*key);
+    out.rejection = reject(ErrorCode::key_mismatch, key ? "message key " + shown + " differs from order_id " + order_id
                                                         : "message has no key; expected order_id " + order_id);
     return out;
   }

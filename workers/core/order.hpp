@@ -8,7 +8,9 @@
 //  - a shipment settles open quantity: sum = total × shipped / ordered (half up), the shipment
 //    that completes a line takes the remainder, so a line's settlements add up exactly;
 //  - a refund takes unshipped quantity first (reverses the prepayment), then shipped quantity
-//    (reverses settlements, latest first); its money splits in proportion to the quantities.
+//    (reverses settlements, latest first); its money is split over those parts in proportion to
+//    what each part was worth on the receipt it reverses, never more than that receipt still
+//    holds for the line (over_refund otherwise).
 #pragma once
 
 #include <optional>

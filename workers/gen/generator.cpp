@@ -89,7 +89,8 @@ class Rng {
 std::string hex(std::uint64_t value, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = kHex[value & 15];
+  for (int i = digits - 1; i >= 0; --i, value >>= 4)
+    out[static_cast<std::size_t>(i)] = kHex[value & 15];
   return out;
 }
 
@@ -99,8 +100,8 @@ std::string make_uuid(Rng& r) {
   const std::uint64_t lo = (r.next() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   const std::string h = hex(hi, 16);
   const std::string l = hex(lo, 16);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + l.substr(0, 4) + "-" +
-         l.substr(4);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + l.substr(0, 4) +
+         "-" + l.substr(4);
 }
 
 std::string digits(Rng& r, int n) {
@@ -111,7 +112,8 @@ std::string digits(Rng& r, int n) {
 
 std::string pad(std::int64_t value, int width) {
   std::string s = std::to_string(value);
-  if (static_cast<int>(s.size()) < width) s.insert(0, static_cast<std::size_t>(width) - s.size(), '0');
+  if (static_cast<int>(s.size()) < width)
+    s.insert(0, static_cast<std::size_t>(width) - s.size(), '0');
   return s;
 }
 
@@ -148,7 +150,8 @@ std::int64_t parse_utc(const std::string& s) {
   }
   if (!ok) throw std::invalid_argument("gen: time must look like 2025-12-24T00:00:00Z: " + s);
   auto num = [&](std::size_t pos, std::size_t len) { return std::stoll(s.substr(pos, len)); };
-  const std::int64_t mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
+  const std::int64_t mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
+                     se = num(17, 2);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) {
     throw std::invalid_argument("gen: time out of range: " + s);
   }
@@ -166,10 +169,14 @@ std::string format_clock(std::int64_t t) {
   return pad(s / kHour, 2) + ":" + pad(s / kMinute % 60, 2) + ":" + pad(s % 60, 2);
 }
 
-std::string format_utc(std::int64_t t) { return format_date(t) + "T" + format_clock(t) + "Z"; }
+std::string format_utc(std::int64_t t) {
+  return format_date(t) + "T" + format_clock(t) + "Z";
+}
 
 // Invoicebox writes times with an explicit offset.
-std::string format_offset(std::int64_t t) { return format_date(t) + "T" + format_clock(t) + "+00:00"; }
+std::string format_offset(std::int64_t t) {
+  return format_date(t) + "T" + format_clock(t) + "+00:00";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Money (kopecks) and quantities (thousandths) as text, never through floating point.
@@ -257,10 +264,9 @@ struct VatWeight {
 };
 // Every code of the contract, the standard rates most often.
 constexpr VatWeight kVatCodes[] = {
-    {"VATNONE", 8},         {"RUS_VAT0", 4},         {"RUS_VAT5", 4},
-    {"RUS_VAT7", 4},        {"RUS_VAT10", 10},       {"RUS_VAT20", 20},
-    {"RUS_VAT22", 25},      {"RUS_VAT5_ADDED", 2},   {"RUS_VAT7_ADDED", 2},
-    {"RUS_VAT10_ADDED", 2}, {"RUS_VAT20_ADDED", 3},  {"RUS_VAT22_ADDED", 3},
+    {"VATNONE", 8},        {"RUS_VAT0", 4},        {"RUS_VAT5", 4},        {"RUS_VAT7", 4},
+    {"RUS_VAT10", 10},     {"RUS_VAT20", 20},      {"RUS_VAT22", 25},      {"RUS_VAT5_ADDED", 2},
+    {"RUS_VAT7_ADDED", 2}, {"RUS_VAT10_ADDED", 2}, {"RUS_VAT20_ADDED", 3}, {"RUS_VAT22_ADDED", 3},
 };
 constexpr std::size_t kVatCount = sizeof(kVatCodes) / sizeof(kVatCodes[0]);
 
@@ -269,19 +275,18 @@ struct Person {
   const char* handle;
 };
 constexpr Person kPeople[] = {
-    {"Иванова Мария Сергеевна", "m.ivanova"},     {"Петров Пётр Петрович", "petrov.pp"},
-    {"Смирнов Алексей Викторович", "a.smirnov"},  {"Кузнецова Ольга Игоревна", "olga.k"},
-    {"Соколов Дмитрий Андреевич", "sokolov.d"},   {"Попова Анна Юрьевна", "anna.popova"},
-    {"Лебедев Игорь Николаевич", "lebedev"},      {"Новикова Екатерина Павловна", "e.novikova"},
-    {"Морозов Сергей Олегович", "morozov.so"},    {"Волкова Наталья Ивановна", "n.volkova"},
-    {"Фёдоров Артём Максимович", "fedorov.am"},   {"Ёлкина Софья Дмитриевна", "sofia.y"},
+    {"Иванова Мария Сергеевна", "m.ivanova"},    {"Петров Пётр Петрович", "petrov.pp"},
+    {"Смирнов Алексей Викторович", "a.smirnov"}, {"Кузнецова Ольга Игоревна", "olga.k"},
+    {"Соколов Дмитрий Андреевич", "sokolov.d"},  {"Попова Анна Юрьевна", "anna.popova"},
+    {"Лебедев Игорь Николаевич", "lebedev"},     {"Новикова Екатерина Павловна", "e.novikova"},
+    {"Морозов Сергей Олегович", "morozov.so"},   {"Волкова Наталья Ивановна", "n.volkova"},
+    {"Фёдоров Артём Максимович", "fedorov.am"},  {"Ёлкина Софья Дмитриевна", "sofia.y"},
 };
 constexpr std::size_t kPeopleCount = sizeof(kPeople) / sizeof(kPeople[0]);
 
 constexpr const char* kCompanies[] = {
-    "ООО «Ромашка»",        "АО «Северный ветер»", "ООО «Тройка-Трейд»",
-    "ООО «Вектор Плюс»",    "ПАО «Уралсталь»",     "ООО «Кофейня на Арбате»",
-    "АНО «Центр развития»", "ООО «Бумажный кит»",
+    "ООО «Ромашка»",   "АО «Северный ветер»",     "ООО «Тройка-Трейд»",   "ООО «Вектор Плюс»",
+    "ПАО «Уралсталь»", "ООО «Кофейня на Арбате»", "АНО «Центр развития»", "ООО «Бумажный кит»",
 };
 constexpr std::size_t kCompanyCount = sizeof(kCompanies) / sizeof(kCompanies[0]);
 
@@ -296,7 +301,8 @@ constexpr const char* kRefundReasons[] = {
 std::string make_inn(Rng& r, int length) {
   std::vector<int> d;
   d.push_back(static_cast<int>(1 + r.below(9)));
-  for (int i = 1; i < length - (length == 10 ? 1 : 2); ++i) d.push_back(static_cast<int>(r.below(10)));
+  for (int i = 1; i < length - (length == 10 ? 1 : 2); ++i)
+    d.push_back(static_cast<int>(r.below(10)));
   auto check = [&](const std::vector<int>& coef) {
     int sum = 0;
     for (std::size_t i = 0; i < coef.size(); ++i) sum += coef[i] * d[i];
@@ -341,7 +347,7 @@ struct Customer {
 struct Part {
   std::size_t line = 0;
   std::int64_t quantity = 0;  // thousandths
-  std::int64_t amount = 0;    // refunds only
+  std::int64_t amount = 0;    // refunded money, or a settlement's value (kopecks)
 };
 
 struct Shipment {
@@ -380,9 +386,9 @@ enum class Bad {
 };
 constexpr std::size_t kBadKinds = static_cast<std::size_t>(Bad::none);
 constexpr const char* kBadNames[] = {
-    "invalid_json",  "invalid_encoding",  "schema_violation",  "amount_mismatch",
-    "over_shipment", "over_refund",       "unknown_sku",       "duplicate_payment",
-    "event_id_conflict", "missing_contact", "key_mismatch",
+    "invalid_json",      "invalid_encoding", "schema_violation", "amount_mismatch",
+    "over_shipment",     "over_refund",      "unknown_sku",      "duplicate_payment",
+    "event_id_conflict", "missing_contact",  "key_mismatch",
 };
 
 enum class Discrepancy {
@@ -395,8 +401,8 @@ enum class Discrepancy {
 };
 constexpr std::size_t kDiscrepancyKinds = static_cast<std::size_t>(Discrepancy::none);
 constexpr const char* kDiscrepancyNames[] = {
-    "missing_in_kassa", "missing_in_invoicebox", "amount_mismatch", "refund_mismatch",
-    "customer_mismatch",
+    "missing_in_kassa", "missing_in_invoicebox", "amount_mismatch",
+    "refund_mismatch",  "customer_mismatch",
 };
 
 struct Order {
@@ -585,8 +591,12 @@ Order Generator::make_order(Rng& r, std::size_t number, bool hundred) const {
     count = 100;
   } else {
     const auto roll = r.below(100);
-    count = roll < 35 ? 1 : roll < 60 ? 2 : roll < 78 ? 3 : roll < 90 ? 4 : roll < 97 ? 5
-                                                                                  : 6 + r.index(15);
+    count = roll < 35   ? 1
+            : roll < 60 ? 2
+            : roll < 78 ? 3
+            : roll < 90 ? 4
+            : roll < 97 ? 5
+                        : 6 + r.index(15);
   }
   std::set<std::string> skus;
   for (std::size_t i = 0; i < count; ++i) {
@@ -679,7 +689,19 @@ void Generator::plan_shipments(Rng& r, Order& o) const {
   std::sort(times.begin(), times.end());
   for (std::size_t k = 1; k < times.size(); ++k) times[k] = std::max(times[k], times[k - 1] + 1);
 
-  std::vector<std::int64_t> shipped(o.lines.size(), 0);
+  std::vector<std::int64_t> shipped(o.lines.size(), 0), shipped_amount(o.lines.size(), 0);
+  // The contract's settlement value: proportional, half up, the completing lot takes the rest
+  // (and never more than is left, as earlier lots may have rounded up).
+  auto ship = [&](Shipment& s, std::size_t i, std::int64_t q) {
+    const Line& l = o.lines[i];
+    const std::int64_t open_amount = l.total - shipped_amount[i];
+    const std::int64_t amount = shipped[i] + q == l.quantity
+                                    ? open_amount
+                                    : std::min(open_amount, mul_div_round(l.total, q, l.quantity));
+    shipped[i] += q;
+    shipped_amount[i] += amount;
+    s.items.push_back({i, q, amount});
+  };
   for (std::size_t k = 0; k < count; ++k) {
     std::vector<std::size_t> open;
     for (std::size_t i = 0; i < o.lines.size(); ++i) {
@@ -689,13 +711,13 @@ void Generator::plan_shipments(Rng& r, Order& o) const {
     Shipment s;
     s.event_id = make_uuid(r);
     s.shipment_id = make_uuid(r);
-    s.document_number = (o.merchant % 2 == 0 ? "УПД-" : "SHP-") +
-                        o.merchant_order_id.substr(4) + "/" + std::to_string(k + 1);
+    s.document_number = (o.merchant % 2 == 0 ? "УПД-" : "SHP-") + o.merchant_order_id.substr(4) +
+                        "/" + std::to_string(k + 1);
     s.at = times[k];
     const auto mode = r.below(100);
     if (mode < 15 && !o.orphan) {
-      s.items_absent = true;
-      for (const std::size_t i : open) shipped[i] = o.lines[i].quantity;
+      s.items_absent = true;  // items still records what it ships, for the refunds below
+      for (const std::size_t i : open) ship(s, i, o.lines[i].quantity - shipped[i]);
     } else {
       for (const std::size_t i : open) {
         if (!r.chance(0.7) && !(i == open.back() && s.items.empty())) continue;
@@ -704,27 +726,51 @@ void Generator::plan_shipments(Rng& r, Order& o) const {
         const std::int64_t unit = l.whole_units ? 1000 : 1;
         std::int64_t q = left;
         if (mode >= 50 && left > unit && r.chance(0.6)) q = unit * r.between(1, left / unit - 1);
-        shipped[i] += q;
-        s.items.push_back({i, q, 0});
+        ship(s, i, q);
       }
     }
     o.shipments.push_back(std::move(s));
   }
 }
 
+// What the receipts of one line still hold, in the contract's terms: the prepayment for the
+// unshipped units, each settlement for its shipped units. A refund reverses unshipped units first,
+// then settlements from the latest back, and may not take more money than those receipts hold.
+struct LineBook {
+  struct Lot {
+    std::int64_t quantity = 0, amount = 0, reversed = 0, reversed_amount = 0;
+  };
+  std::int64_t open_quantity = 0;
+  std::int64_t open_amount = 0;
+  std::vector<Lot> lots;
+  std::int64_t refunded = 0;
+  // How a refund spanning several receipts splits its money between them is kassa's choice, not
+  // the contract's; such a line is not refunded again, so the truth never depends on that split.
+  bool split = false;
+};
+
 void Generator::plan_refunds(Rng& r, Order& o) const {
   if (!o.payment_applied()) return;
   if (o.bad == Bad::amount_mismatch) return;  // its bad refund relies on an untouched line
   if (!r.chance(0.15)) return;
+  std::vector<LineBook> books(o.lines.size());
+  for (std::size_t i = 0; i < o.lines.size(); ++i) {
+    books[i].open_quantity = o.lines[i].quantity;
+    books[i].open_amount = o.lines[i].total;
+  }
+  for (const Shipment& s : o.shipments) {
+    for (const Part& p : s.items) {
+      books[p.line].open_quantity -= p.quantity;
+      books[p.line].open_amount -= p.amount;
+      books[p.line].lots.push_back({p.quantity, p.amount, 0, 0});
+    }
+  }
   const std::size_t count = r.chance(0.8) ? 1 : 2;
   std::int64_t t = o.shipments.empty() ? o.paid_at : o.shipments.back().at;
-  std::vector<std::int64_t> refunded(o.lines.size(), 0), refunded_amount(o.lines.size(), 0);
   for (std::size_t k = 0; k < count; ++k) {
     std::vector<std::size_t> open;
     for (std::size_t i = 0; i < o.lines.size(); ++i) {
-      if (refunded[i] < o.lines[i].quantity && refunded_amount[i] < o.lines[i].total) {
-        open.push_back(i);
-      }
+      if (!books[i].split && books[i].refunded < o.lines[i].quantity) open.push_back(i);
     }
     if (open.empty()) break;
     r.shuffle(open);
@@ -739,16 +785,38 @@ void Generator::plan_refunds(Rng& r, Order& o) const {
     if (r.chance(0.6)) f.reason = kRefundReasons[r.index(4)];
     for (const std::size_t i : open) {
       const Line& l = o.lines[i];
-      const std::int64_t left = l.quantity - refunded[i];
+      LineBook& b = books[i];
+      const std::int64_t left = l.quantity - b.refunded;
       const std::int64_t unit = l.whole_units ? 1000 : 1;
       const std::int64_t q = r.chance(0.4) ? left : unit * r.between(1, left / unit);
-      // The last units take whatever money is left on the line, so a line adds up exactly.
-      const std::int64_t room = l.total - refunded_amount[i];
-      const std::int64_t amount =
-          refunded[i] + q == l.quantity ? room : std::min(room, mul_div_round(l.total, q, l.quantity));
+      // The receipts these units reverse, and the money they still hold.
+      const std::int64_t from_open = std::min(q, b.open_quantity);
+      std::int64_t held = from_open > 0 ? b.open_amount : 0;
+      std::vector<std::pair<std::size_t, std::int64_t>> lots;  // lot, quantity taken
+      std::int64_t rest = q - from_open;
+      for (std::size_t j = b.lots.size(); j-- > 0 && rest > 0;) {
+        const LineBook::Lot& lot = b.lots[j];
+        const std::int64_t take = std::min(lot.quantity - lot.reversed, rest);
+        if (take <= 0) continue;
+        lots.emplace_back(j, take);
+        held += lot.amount - lot.reversed_amount;
+        rest -= take;
+      }
+      // Proportional and half up; the last units of the line take all that is held.
+      const std::int64_t amount = b.refunded + q == l.quantity
+                                      ? held
+                                      : std::min(held, mul_div_round(l.total, q, l.quantity));
       if (amount <= 0) continue;
-      refunded[i] += q;
-      refunded_amount[i] += amount;
+      b.refunded += q;
+      if ((from_open > 0 ? 1 : 0) + lots.size() > 1) {
+        b.split = true;
+      } else if (from_open > 0) {
+        b.open_quantity -= q;
+        b.open_amount -= amount;
+      } else {
+        b.lots[lots.front().first].reversed += q;
+        b.lots[lots.front().first].reversed_amount += amount;
+      }
       f.items.push_back({i, q, amount});
       f.amount += amount;
     }
@@ -871,14 +939,10 @@ json Generator::refund_json(const Order& o, const Refund& f) const {
                      {"quantity", quantity_text(p.quantity)},
                      {"amount", p.amount}});
   }
-  json ev = {{"event_id", f.event_id},
-             {"event_type", "refund.succeeded"},
-             {"schema_version", 1},
-             {"occurred_at", format_utc(f.at)},
-             {"order_id", o.id},
-             {"merchant_id", merchants_[o.merchant]},
-             {"refund_id", f.refund_id},
-             {"amount", f.amount},
+  json ev = {{"event_id", f.event_id},   {"event_type", "refund.succeeded"},
+             {"schema_version", 1},      {"occurred_at", format_utc(f.at)},
+             {"order_id", o.id},         {"merchant_id", merchants_[o.merchant]},
+             {"refund_id", f.refund_id}, {"amount", f.amount},
              {"items", std::move(items)}};
   if (!f.reason.empty()) ev["reason"] = f.reason;
   return ev;
@@ -1037,7 +1101,8 @@ std::vector<Pending> Generator::order_messages(Rng& r, const Order& o) const {
     return seq;
   }
   if (!o.reordered) add(Stream::payments, payment_json(o), o.paid_at, Fate::applied);
-  for (const Shipment& s : o.shipments) add(Stream::shipments, shipment_json(o, s), s.at, Fate::applied);
+  for (const Shipment& s : o.shipments)
+    add(Stream::shipments, shipment_json(o, s), s.at, Fate::applied);
   for (const Refund& f : o.refunds) add(Stream::refunds, refund_json(o, f), f.at, Fate::applied);
   if (o.reordered) add(Stream::payments, payment_json(o), o.paid_at, Fate::applied);
 
@@ -1199,8 +1264,8 @@ Output Generator::run() {
       if (per_order[i][j].fate == Fate::applied) applied.emplace_back(i, j);
     }
   }
-  const std::size_t twice = std::min(share(options_.duplicate_rate, static_cast<int>(applied.size())),
-                                     applied.size());
+  const std::size_t twice =
+      std::min(share(options_.duplicate_rate, static_cast<int>(applied.size())), applied.size());
   for (std::size_t k = 0; k < twice; ++k) {
     std::swap(applied[k], applied[k + roles.index(applied.size() - k)]);
     per_order[applied[k].first][applied[k].second].send_twice = true;
@@ -1233,7 +1298,8 @@ Output Generator::run() {
   };
   std::vector<Slot> slots;
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < per_order[i].size(); ++j) slots.push_back({per_order[i][j].time, i, j});
+    for (std::size_t j = 0; j < per_order[i].size(); ++j)
+      slots.push_back({per_order[i][j].time, i, j});
   }
   std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) {
     if (a.time != b.time) return a.time < b.time;
@@ -1389,8 +1455,8 @@ Output Generator::run() {
 void validate(const Options& o) {
   if (o.orders < 0) throw std::invalid_argument("gen: orders must be >= 0");
   const std::pair<const char*, double> rates[] = {
-      {"legal_share", o.legal_share},       {"malformed_rate", o.malformed_rate},
-      {"duplicate_rate", o.duplicate_rate}, {"reorder_rate", o.reorder_rate},
+      {"legal_share", o.legal_share},           {"malformed_rate", o.malformed_rate},
+      {"duplicate_rate", o.duplicate_rate},     {"reorder_rate", o.reorder_rate},
       {"discrepancy_rate", o.discrepancy_rate}, {"orphan_rate", o.orphan_rate},
   };
   for (const auto& [name, rate] : rates) {

@@ -18,10 +18,10 @@ namespace kassa::gen {
 struct Options {
   std::uint64_t seed = 42;
   int orders = 1000;
-  double legal_share = 0.2;        // share of orders with customer.type = legal
-  double malformed_rate = 0.01;    // share of orders that get one bad event
-  double duplicate_rate = 0.05;    // share of valid events delivered twice (same bytes)
-  double reorder_rate = 0.1;       // share of orders whose payment comes after its shipments/refunds
+  double legal_share = 0.2;      // share of orders with customer.type = legal
+  double malformed_rate = 0.01;  // share of orders that get one bad event
+  double duplicate_rate = 0.05;  // share of valid events delivered twice (same bytes)
+  double reorder_rate = 0.1;     // share of orders whose payment comes after its shipments/refunds
   double discrepancy_rate = 0.02;  // share of orders with one injected Invoicebox discrepancy
   double orphan_rate = 0.002;      // share of orders whose payment never arrives
   std::string from = "2025-12-24T00:00:00Z";  // payment times spread over [from, to)
@@ -40,7 +40,8 @@ struct Output {
   std::vector<Message> messages;              // in delivery order
   std::vector<std::string> invoicebox_state;  // NDJSON lines, no trailing newline
   // {"options", "stream", "ledger", "orders", "recon", "dead_letters"}; dead_letters lists every
-  // message kassa must reject: {"index" (into messages), "stream", "key", "order_id", "error_code"}.
+  // message kassa must reject: {"index" (into messages), "stream", "key", "order_id",
+  // "error_code"}.
   nlohmann::json truth;
 };
 

@@ -25,6 +25,7 @@ struct Message {
   core::EventKind topic_kind = core::EventKind::payment;  // which input topic it came from
   core::Source source;
   bool has_key = true;
+  std::int64_t timestamp_ms = 0;  // Kafka message timestamp; orders the merge across topics
 };
 
 struct DecodedMessage {

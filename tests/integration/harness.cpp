@@ -1,0 +1,208 @@
+#include "harness.hpp"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <librdkafka/rdkafka.h>
+
+#include "app/feed.hpp"
+#include "bus/admin.hpp"
+#include "bus/kafka.hpp"
+#include "bus/producer.hpp"
+#include "store/database.hpp"
+#include "store/migrate.hpp"
+
+extern char** environ;
+
+namespace kassa::testing {
+namespace {
+
+std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  return std::to_string(::getpid()) + "_" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1'000'000'000) + "_" +
+         std::to_string(counter++);
+}
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+}  // namespace
+
+const char* kassa_binary() { return KASSA_BINARY; }
+
+Sandbox::Sandbox(const std::string& name, int partitions) {
+  admin_dsn_ = env_or("KASSA_PG_DSN", "postgresql://kassa@127.0.0.1:55432/kassa");
+  const std::string suffix = unique_suffix();
+  database_ = "kassa_it_" + name + "_" + suffix;
+  store::recreate_database(admin_dsn_, database_);
+  databases_.push_back(database_);
+  config.pg_dsn = store::dsn_with_database(admin_dsn_, database_);
+  config.brokers = env_or("KASSA_KAFKA_BROKERS", "127.0.0.1:59092");
+  config.group_id = "kassa-it-" + name + "-" + suffix;
+  const std::string prefix = "kassa-it." + name + "." + suffix + ".";
+  config.topic_payments = prefix + "payments";
+  config.topic_shipments = prefix + "shipments";
+  config.topic_refunds = prefix + "refunds";
+  config.topic_dlq = prefix + "dlq";
+  config.http_addr.clear();
+  config.batch_max_wait = std::chrono::milliseconds(50);
+  topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds, config.topic_dlq};
+  bus::create_topics(config.brokers, topics_, partitions, std::chrono::seconds(30));
+  store::Database db(config.pg_dsn);
+  store::migrate(db.connection());
+}
+
+Sandbox::~Sandbox() {
+  try {
+    bus::delete_topics(config.brokers, topics_, std::chrono::seconds(30));
+    if (std::getenv("KASSA_IT_KEEP") == nullptr) {
+      pqxx::connection connection(admin_dsn_);
+      pqxx::nontransaction tx(connection);
+      for (const auto& db : databases_) tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(db) + " WITH (FORCE)");
+    }
+  } catch (const std::exception&) {
+    // Cleanup is best effort; leftovers are named kassa_it_* / kassa-it.*.
+  }
+}
+
+app::Config Sandbox::another_database(const std::string& label) {
+  app::Config other = config;
+  const std::string db = database_ + "_" + label;
+  store::recreate_database(admin_dsn_, db);
+  databases_.push_back(db);
+  other.pg_dsn = store::dsn_with_database(admin_dsn_, db);
+  other.group_id = config.group_id + "-" + label;
+  other.topic_dlq = config.topic_dlq + "." + label;
+  bus::create_topics(config.brokers, {other.topic_dlq}, 3, std::chrono::seconds(30));
+  topics_.push_back(other.topic_dlq);
+  store::Database database(other.pg_dsn);
+  store::migrate(database.connection());
+  return other;
+}
+
+void Sandbox::publish(const std::vector<gen::Message>& messages) { app::publish_generated(config, messages, false); }
+
+void Sandbox::publish_raw(const std::string& topic, const std::optional<std::string>& key, const std::string& value) {
+  bus::Producer producer(config.brokers);
+  std::string error;
+  const auto ok = producer.send({{topic, key.value_or(""), value, key.has_value()}}, std::chrono::seconds(30), &error);
+  if (!ok.front()) throw std::runtime_error("publish failed: " + error);
+}
+
+std::vector<KafkaMessage> Sandbox::read_topic(const std::string& topic) {
+  bus::Handle handle = bus::make_handle(
+      RD_KAFKA_CONSUMER, bus::make_conf({{"bootstrap.servers", config.brokers},
+                                         {"group.id", "kassa-it-reader"},
+                                         {"enable.auto.commit", "false"},
+                                         {"enable.partition.eof", "true"}}));
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(handle.get(), topic.c_str(), nullptr);
+  if (rd_kafka_metadata(handle.get(), 0, rkt, &metadata, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("metadata of " + topic);
+  const int partitions = metadata->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(metadata);
+  rd_kafka_topic_destroy(rkt);
+  bus::PartitionList list(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p)
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(handle.get(), list.get());
+  std::vector<KafkaMessage> out;
+  int at_end = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (at_end < partitions) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("reading " + topic + " timed out");
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(handle.get(), 500);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      ++at_end;
+    } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      KafkaMessage k;
+      k.partition = m->partition;
+      k.offset = m->offset;
+      if (m->key != nullptr) k.key = std::string(static_cast<const char*>(m->key), m->key_len);
+      k.value.assign(static_cast<const char*>(m->payload), m->len);
+      out.push_back(std::move(k));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(handle.get());
+  return out;
+}
+
+app::RunSummary Sandbox::run_until_caught_up(const app::Config& run_config) {
+  app::Metrics metrics;
+  app::RunOptions options;
+  options.until_caught_up = true;
+  options.serve_http = false;
+  options.progress_every = std::chrono::seconds(0);
+  std::atomic<bool> stop{false};
+  return app::run_worker(run_config, options, metrics, stop);
+}
+
+pqxx::result Sandbox::query(const app::Config& run_config, const std::string& sql) {
+  pqxx::connection connection(run_config.pg_dsn);
+  pqxx::read_transaction tx(connection);
+  return tx.exec(sql);
+}
+
+std::vector<std::string> Sandbox::environment(const app::Config& c, const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> values;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text(*entry);
+    const auto eq = text.find('=');
+    if (eq != std::string::npos && text.rfind("KASSA_", 0) != 0) values[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  values["KASSA_PG_DSN"] = c.pg_dsn;
+  values["KASSA_KAFKA_BROKERS"] = c.brokers;
+  values["KASSA_GROUP_ID"] = c.group_id;
+  values["KASSA_TOPIC_PAYMENTS"] = c.topic_payments;
+  values["KASSA_TOPIC_SHIPMENTS"] = c.topic_shipments;
+  values["KASSA_TOPIC_REFUNDS"] = c.topic_refunds;
+  values["KASSA_TOPIC_DLQ"] = c.topic_dlq;
+  values["KASSA_HTTP_ADDR"] = "";
+  values["KASSA_BATCH_MAX_MESSAGES"] = std::to_string(c.batch_max_messages);
+  values["KASSA_BATCH_MAX_WAIT"] = std::to_string(c.batch_max_wait.count()) + "ms";
+  values["KASSA_LOG_LEVEL"] = "warn";
+  for (const auto& [k, v] : extra) values[k] = v;
+  std::vector<std::string> out;
+  for (const auto& [k, v] : values) out.push_back(k + "=" + v);
+  return out;
+}
+
+Process::Process(const std::vector<std::string>& args, const std::vector<std::string>& environment) {
+  std::vector<char*> argv, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), envp.data()) != 0)
+    throw std::runtime_error("cannot start " + args.front());
+}
+
+Process::~Process() {
+  if (!reaped_) {
+    kill_hard();
+    wait();
+  }
+}
+
+int Process::wait() {
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  reaped_ = true;
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+void Process::kill_hard() { ::kill(pid_, SIGKILL); }
+
+}  // namespace kassa::testing

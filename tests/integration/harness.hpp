@@ -1,0 +1,80 @@
+// Integration test harness: every test gets its own PostgreSQL database and its own Kafka topics
+// on the services that scripts/services started (KASSA_PG_DSN, KASSA_KAFKA_BROKERS), so tests
+// never see each other's data and can run against a developer's live services safely.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "app/config.hpp"
+#include "app/worker.hpp"
+#include "gen/generator.hpp"
+
+namespace kassa::testing {
+
+struct KafkaMessage {
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::optional<std::string> key;
+  std::string value;
+};
+
+class Sandbox {
+ public:
+  // `name` becomes part of the database and topic names.
+  explicit Sandbox(const std::string& name, int partitions = 3);
+  ~Sandbox();
+
+  app::Config config;  // points at this sandbox's database and topics
+  const std::string& database() const { return database_; }
+
+  // A second database (same topics) for comparing two runs of the same stream.
+  app::Config another_database(const std::string& label);
+
+  void publish(const std::vector<gen::Message>& messages);
+  void publish_raw(const std::string& topic, const std::optional<std::string>& key, const std::string& value);
+  // Every message of a topic, from the beginning to the current end.
+  std::vector<KafkaMessage> read_topic(const std::string& topic);
+
+  app::RunSummary run_until_caught_up(const app::Config& config);
+  app::RunSummary run_until_caught_up() { return run_until_caught_up(config); }
+
+  pqxx::result query(const app::Config& config, const std::string& sql);
+  pqxx::result query(const std::string& sql) { return query(config, sql); }
+
+  // Environment for a `kassa` subprocess that uses `config`.
+  static std::vector<std::string> environment(const app::Config& config,
+                                              const std::map<std::string, std::string>& extra = {});
+
+ private:
+  std::string database_;
+  std::vector<std::string> databases_;
+  std::vector<std::string> topics_;
+  std::string admin_dsn_;
+};
+
+// A `kassa` subprocess.
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const std::vector<std::string>& environment);
+  ~Process();
+  pid_t pid() const { return pid_; }
+  // Waits for exit; returns the exit status, or 128 + signal.
+  int wait();
+  void kill_hard();  // SIGKILL, as a crash would
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+const char* kassa_binary();
+
+}  // namespace kassa::testing
