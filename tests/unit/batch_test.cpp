@@ -285,7 +285,8 @@ TEST(Batch, DeadLettersMatchTheirSchema) {
        kOrderId, true, "amount_mismatch", wrong_sum.dump(), false, kOrderId, false, true},
       {"a schema violation keeps Cyrillic text as text", "{\"name\": \"Чайник\"}", kOrderId, true,
        "schema_violation", "{\"name\": \"Чайник\"}", false, kOrderId, false, false},
-      {"a message without a key", testing::payment_json().dump(), "", false, "key_mismatch",
+      {"a message without a key: key null in the dead letter", testing::payment_json().dump(), "", false,
+       "key_mismatch",
        testing::payment_json().dump(), false, "", false, false},
       {"a key that is not UTF-8 goes out as base64 too (FF = /w==)", testing::payment_json().dump(), "\xff", true,
        "key_mismatch", testing::payment_json().dump(), false, "/w==", true, false},
@@ -293,7 +294,7 @@ TEST(Batch, DeadLettersMatchTheirSchema) {
   for (const auto& c : cases) {
     Message m = payment(11, c.payload);
     m.source.key = c.key;
-    m.has_key = c.has_key;
+    m.source.has_key = c.has_key;
     const BatchResult r = run({m});
     ASSERT_EQ(r.outbox.size(), 1u) << c.why;
     const OutboxWrite& out = r.outbox[0];
@@ -315,7 +316,11 @@ TEST(Batch, DeadLettersMatchTheirSchema) {
     if (c.base64_payload) {
       EXPECT_EQ(letter.at("payload_encoding"), "base64") << c.why;
     }
-    EXPECT_EQ(letter.at("key"), c.expected_key) << c.why;
+    if (c.has_key) {
+      EXPECT_EQ(letter.at("key"), c.expected_key) << c.why;
+    } else {
+      EXPECT_TRUE(letter.at("key").is_null()) << c.why;
+    }
     EXPECT_EQ(letter.contains("key_encoding"), c.base64_key) << c.why;
     EXPECT_EQ(letter.contains("event_id"), c.names_event) << c.why;
     if (c.names_event) {

@@ -81,6 +81,17 @@ class Loop {
     relay_ = &relay;
     std::atomic<bool> relay_stop{false};
     std::thread relay_thread([&] { relay.run(relay_stop); });
+    // Whatever ends the loop, the relay thread is stopped and joined before `relay` goes away.
+    struct JoinRelay {
+      std::atomic<bool>& stop;
+      Relay& relay;
+      std::thread& thread;
+      ~JoinRelay() {
+        stop = true;
+        relay.wake();
+        if (thread.joinable()) thread.join();
+      }
+    } join_relay{relay_stop, relay, relay_thread};
     ready_ = true;
 
     auto last_progress = Clock::now();
@@ -106,7 +117,7 @@ class Loop {
     consumer_ = nullptr;
     relay_stop = true;
     relay.wake();
-    relay_thread.join();
+    if (relay_thread.joinable()) relay_thread.join();
     if (summary_.caught_up) relay.drain(stop_);  // a bounded run leaves nothing unpublished
     summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (first_message_) summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
@@ -155,13 +166,14 @@ class Loop {
     }
   }
 
+  // Runs `body` until it succeeds, retrying transient errors; false if stopped first.
   template <typename Body>
-  void with_retry(const char* what, Body&& body) {
+  bool with_retry(const char* what, Body&& body) {
     auto backoff = std::chrono::milliseconds(100);
     while (!stop_) {
       try {
         body();
-        return;
+        return true;
       } catch (const std::exception& e) {
         if (!store::is_transient(e)) throw;
         database_.reset();
@@ -172,13 +184,15 @@ class Loop {
         backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
       }
     }
-    throw std::runtime_error("stopped while retrying");
+    return false;
   }
 
   bus::Positions load_positions(const std::vector<ingest::PartitionKey>& keys) {
     std::vector<std::string> topics;
     for (const auto& key : keys) topics.push_back(key.topic);
     store::Offsets stored;
+    // If we are stopping before the offsets could be read, nothing will be committed anyway: the
+    // batch transaction checks `stop` first, and the offset compare-and-set would fence it.
     with_retry("run: reading stored offsets",
                [&] { stored = store::read_offsets(database_.connection(), config_.group_id, topics); });
     bus::Positions out;

@@ -58,10 +58,16 @@ void Consumer::close() {
 void Consumer::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                                   void* opaque) {
   auto* self = static_cast<Consumer*>(opaque);
-  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    self->on_assign(partitions);
-  } else {
-    self->on_revoke(partitions);
+  // Exceptions must not unwind through librdkafka's C frames: keep the first one and rethrow it
+  // from poll_batch(), on our side of the call.
+  try {
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      self->on_assign(partitions);
+    } else {
+      self->on_revoke(partitions);
+    }
+  } catch (...) {
+    if (!self->failure_) self->failure_ = std::current_exception();
   }
 }
 
@@ -115,7 +121,7 @@ std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& messa
   out.source.topic = topic;
   out.source.partition = message.partition;
   out.source.offset = message.offset;
-  out.has_key = message.key != nullptr;
+  out.source.has_key = message.key != nullptr;
   rd_kafka_timestamp_type_t type;
   out.timestamp_ms = rd_kafka_message_timestamp(&message, &type);
   if (message.key != nullptr) out.source.key.assign(static_cast<const char*>(message.key), message.key_len);
@@ -124,6 +130,7 @@ std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& messa
 }
 
 std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop) {
+  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
   const auto deadline = std::chrono::steady_clock::now() + options_.batch_max_wait;
   std::size_t buffered = 0;
   for (const auto& [key, flow] : inflow_) buffered += flow.pending.size();
@@ -164,6 +171,7 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
     }
     rd_kafka_message_destroy(message);
   }
+  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
   auto released = release(options_.batch_max_messages);
   apply_backpressure();
   return released;

@@ -18,14 +18,17 @@
 // merges them by message timestamp: a message is released only once every other input topic's
 // partition p has been read up to a later timestamp or to its end, and released messages come
 // out in (timestamp, payments < shipments < refunds) order, each partition's own order kept.
-// Offsets only ever advance over released messages, so held-back messages are never lost. With
-// LogAppendTime topics (or one producer per partition) the order is a function of the logs alone.
+// Offsets only ever advance over released messages, so held-back messages are never lost. The
+// timestamps are the producers' (CreateTime): they follow business order, and when they rise
+// within each partition the merged order is a function of the logs alone, so a replay or a
+// restart after a crash applies the events in exactly the same order.
 // A partition far ahead of its siblings is paused until they catch up (bounded memory).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <optional>
@@ -103,6 +106,7 @@ class Consumer {
   Positions positions_;
   std::map<ingest::PartitionKey, Inflow> inflow_;
   bool closed_ = false;
+  std::exception_ptr failure_;  // thrown inside a librdkafka callback, rethrown by poll_batch
 };
 
 }  // namespace kassa::bus

@@ -1,5 +1,8 @@
 #include "bus/producer.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace kassa::bus {
 namespace {
 
@@ -21,7 +24,16 @@ Producer::Producer(const std::string& brokers, const Settings& extra) {
       {"compression.type", "lz4"},
       {"message.timeout.ms", "30000"},
   };
-  for (const auto& [key, value] : extra) settings[key] = value;
+  // KASSA_KAFKA_* properties are shared by consumer and producer; leave the consumer's own out.
+  static const char* const kConsumerOnly[] = {"group.id", "group.instance.id", "session.timeout.ms",
+                                              "heartbeat.interval.ms", "max.poll.interval.ms",
+                                              "auto.offset.reset", "enable.auto.commit",
+                                              "auto.commit.interval.ms", "partition.assignment.strategy",
+                                              "enable.partition.eof", "isolation.level"};
+  for (const auto& [key, value] : extra) {
+    if (std::find(std::begin(kConsumerOnly), std::end(kConsumerOnly), key) == std::end(kConsumerOnly))
+      settings[key] = value;
+  }
   rd_kafka_conf_t* conf = make_conf(settings);
   rd_kafka_conf_set_dr_msg_cb(conf, &Producer::delivery_callback);
   handle_ = make_handle(RD_KAFKA_PRODUCER, conf);

@@ -14,7 +14,9 @@ std::string dead_letter_json(const core::Source& source, const core::Rejection& 
                       {"error_code", core::error_code_name(rejection.code)},
                       {"error", rejection.message},
                       {"failed_at", core::format_utc(failed_at)}};
-  if (is_valid_utf8(source.key)) {
+  if (!source.has_key) {
+    j["key"] = nullptr;
+  } else if (is_valid_utf8(source.key)) {
     j["key"] = source.key;
   } else {
     j["key"] = base64_encode(source.key);

@@ -16,11 +16,13 @@ core::UtcTime time_of(const json& value) {
 }
 
 json source_to_json(const core::Source& s) {
-  return {{"topic", s.topic}, {"partition", s.partition}, {"offset", s.offset}, {"key", s.key}, {"payload", s.payload}};
+  json j = {{"topic", s.topic}, {"partition", s.partition}, {"offset", s.offset}, {"key", s.key}, {"payload", s.payload}};
+  if (!s.has_key) j["has_key"] = false;  // only the rare keyless message says so
+  return j;
 }
 
 core::Source source_from_json(const json& j) {
-  return {j.at("topic"), j.at("partition"), j.at("offset"), j.at("key"), j.at("payload")};
+  return {j.at("topic"), j.at("partition"), j.at("offset"), j.at("key"), j.at("payload"), j.value("has_key", true)};
 }
 
 }  // namespace

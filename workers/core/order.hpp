@@ -30,6 +30,7 @@ struct Source {
   std::int64_t offset = 0;
   std::string key;
   std::string payload;
+  bool has_key = true;  // Kafka allows a message without a key; dead letters then say null
 };
 
 // One settlement (shipment) of a line, and how much of it refunds have reversed since.

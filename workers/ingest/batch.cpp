@@ -108,7 +108,7 @@ std::vector<DecodedMessage> decode_batch(contract::Decoder& decoder, std::vector
   std::vector<DecodedMessage> out;
   out.reserve(messages.size());
   for (auto& message : messages) {
-    auto key = message.has_key ? std::optional<std::string>(message.source.key) : std::nullopt;
+    auto key = message.source.has_key ? std::optional<std::string>(message.source.key) : std::nullopt;
     auto decoded = decoder.decode(message.topic_kind, key, message.source.payload);
     out.push_back({std::move(message), std::move(decoded)});
   }

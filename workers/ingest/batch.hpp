@@ -23,8 +23,7 @@ namespace kassa::ingest {
 
 struct Message {
   core::EventKind topic_kind = core::EventKind::payment;  // which input topic it came from
-  core::Source source;
-  bool has_key = true;
+  core::Source source;  // source.has_key: false for a message without a key
   std::int64_t timestamp_ms = 0;  // Kafka message timestamp; orders the merge across topics
 };
 
