@@ -8,21 +8,27 @@
 #include "support/log.hpp"
 
 namespace {
-void on_signal(int) { kassa::cli::g_stop = true; }
+void on_signal(int) {
+  kassa::cli::g_stop = true;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
 
-  CLI::App app{"kassa: 54-FZ receipts and document packages from Invoicebox events, exactly once.\n"
-               "Configuration comes from KASSA_* environment variables (see README), optionally from --config."};
+  CLI::App app{
+      "kassa: 54-FZ receipts and document packages from Invoicebox events, exactly once.\n"
+      "Configuration comes from KASSA_* environment variables (see README), optionally from "
+      "--config."};
   app.require_subcommand(1);
   kassa::cli::Context context;
-  app.add_option("--config", context.config_file, "file of KEY=VALUE lines with the same keys as the environment");
+  app.add_option("--config", context.config_file,
+                 "file of KEY=VALUE lines with the same keys as the environment");
   std::string table = "\nConfiguration (environment, default):\n";
   for (const auto& key : kassa::app::config_keys())
-    table += "  " + std::string(key.name) + " = " + key.default_value + "\n      " + key.meaning + "\n";
+    table +=
+        "  " + std::string(key.name) + " = " + key.default_value + "\n      " + key.meaning + "\n";
   app.footer(table);
 
   int status = 0;

@@ -26,8 +26,9 @@ namespace {
 std::string unique_suffix() {
   static std::atomic<int> counter{0};
   return std::to_string(::getpid()) + "_" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1'000'000'000) + "_" +
-         std::to_string(counter++);
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() %
+                        1'000'000'000) +
+         "_" + std::to_string(counter++);
 }
 
 std::string env_or(const char* name, const char* fallback) {
@@ -37,7 +38,9 @@ std::string env_or(const char* name, const char* fallback) {
 
 }  // namespace
 
-const char* kassa_binary() { return KASSA_BINARY; }
+const char* kassa_binary() {
+  return KASSA_BINARY;
+}
 
 Sandbox::Sandbox(const std::string& name, int partitions) {
   admin_dsn_ = env_or("KASSA_PG_DSN", "postgresql://kassa@127.0.0.1:55432/kassa");
@@ -67,7 +70,8 @@ Sandbox::~Sandbox() {
     if (std::getenv("KASSA_IT_KEEP") == nullptr) {
       pqxx::connection connection(admin_dsn_);
       pqxx::nontransaction tx(connection);
-      for (const auto& db : databases_) tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(db) + " WITH (FORCE)");
+      for (const auto& db : databases_)
+        tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(db) + " WITH (FORCE)");
     }
   } catch (const std::exception&) {
     // Cleanup is best effort; leftovers are named kassa_it_* / kassa-it.*.
@@ -89,21 +93,25 @@ app::Config Sandbox::another_database(const std::string& label) {
   return other;
 }
 
-void Sandbox::publish(const std::vector<gen::Message>& messages) { app::publish_generated(config, messages, false); }
+void Sandbox::publish(const std::vector<gen::Message>& messages) {
+  app::publish_generated(config, messages, false);
+}
 
-void Sandbox::publish_raw(const std::string& topic, const std::optional<std::string>& key, const std::string& value) {
+void Sandbox::publish_raw(const std::string& topic, const std::optional<std::string>& key,
+                          const std::string& value) {
   bus::Producer producer(config.brokers);
   std::string error;
-  const auto ok = producer.send({{topic, key.value_or(""), value, key.has_value()}}, std::chrono::seconds(30), &error);
+  const auto ok = producer.send({{topic, key.value_or(""), value, key.has_value()}},
+                                std::chrono::seconds(30), &error);
   if (!ok.front()) throw std::runtime_error("publish failed: " + error);
 }
 
 std::vector<KafkaMessage> Sandbox::read_topic(const std::string& topic) {
-  bus::Handle handle = bus::make_handle(
-      RD_KAFKA_CONSUMER, bus::make_conf({{"bootstrap.servers", config.brokers},
-                                         {"group.id", "kassa-it-reader"},
-                                         {"enable.auto.commit", "false"},
-                                         {"enable.partition.eof", "true"}}));
+  bus::Handle handle =
+      bus::make_handle(RD_KAFKA_CONSUMER, bus::make_conf({{"bootstrap.servers", config.brokers},
+                                                          {"group.id", "kassa-it-reader"},
+                                                          {"enable.auto.commit", "false"},
+                                                          {"enable.partition.eof", "true"}}));
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(handle.get(), topic.c_str(), nullptr);
   if (rd_kafka_metadata(handle.get(), 0, rkt, &metadata, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -113,13 +121,15 @@ std::vector<KafkaMessage> Sandbox::read_topic(const std::string& topic) {
   rd_kafka_topic_destroy(rkt);
   bus::PartitionList list(rd_kafka_topic_partition_list_new(partitions));
   for (int p = 0; p < partitions; ++p)
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
   rd_kafka_assign(handle.get(), list.get());
   std::vector<KafkaMessage> out;
   int at_end = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (at_end < partitions) {
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("reading " + topic + " timed out");
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("reading " + topic + " timed out");
     rd_kafka_message_t* m = rd_kafka_consumer_poll(handle.get(), 500);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -154,12 +164,14 @@ pqxx::result Sandbox::query(const app::Config& run_config, const std::string& sq
   return tx.exec(sql);
 }
 
-std::vector<std::string> Sandbox::environment(const app::Config& c, const std::map<std::string, std::string>& extra) {
+std::vector<std::string> Sandbox::environment(const app::Config& c,
+                                              const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> values;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string text(*entry);
     const auto eq = text.find('=');
-    if (eq != std::string::npos && text.rfind("KASSA_", 0) != 0) values[text.substr(0, eq)] = text.substr(eq + 1);
+    if (eq != std::string::npos && text.rfind("KASSA_", 0) != 0)
+      values[text.substr(0, eq)] = text.substr(eq + 1);
   }
   values["KASSA_PG_DSN"] = c.pg_dsn;
   values["KASSA_KAFKA_BROKERS"] = c.brokers;
@@ -178,7 +190,8 @@ std::vector<std::string> Sandbox::environment(const app::Config& c, const std::m
   return out;
 }
 
-Process::Process(const std::vector<std::string>& args, const std::vector<std::string>& environment) {
+Process::Process(const std::vector<std::string>& args,
+                 const std::vector<std::string>& environment) {
   std::vector<char*> argv, envp;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -203,6 +216,8 @@ int Process::wait() {
   return WEXITSTATUS(status);
 }
 
-void Process::kill_hard() { ::kill(pid_, SIGKILL); }
+void Process::kill_hard() {
+  ::kill(pid_, SIGKILL);
+}
 
 }  // namespace kassa::testing

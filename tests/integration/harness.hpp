@@ -39,7 +39,8 @@ class Sandbox {
   app::Config another_database(const std::string& label);
 
   void publish(const std::vector<gen::Message>& messages);
-  void publish_raw(const std::string& topic, const std::optional<std::string>& key, const std::string& value);
+  void publish_raw(const std::string& topic, const std::optional<std::string>& key,
+                   const std::string& value);
   // Every message of a topic, from the beginning to the current end.
   std::vector<KafkaMessage> read_topic(const std::string& topic);
 

@@ -51,8 +51,8 @@ std::string payment(const std::string& order, const std::string& event, long amo
       .dump();
 }
 
-std::string shipment(const std::string& order, const std::string& event, const std::string& sku = "KETTLE",
-                     const std::string& quantity = "1") {
+std::string shipment(const std::string& order, const std::string& event,
+                     const std::string& sku = "KETTLE", const std::string& quantity = "1") {
   return json{{"event_id", event},
               {"event_type", "shipment.confirmed"},
               {"schema_version", 1},
@@ -79,13 +79,18 @@ long scalar(Sandbox& box, const app::Config& config, const std::string& sql) {
 // A digest of everything kassa wrote, for comparing two runs of the same stream.
 std::string database_digest(Sandbox& box, const app::Config& config) {
   const char* queries[] = {
-      "SELECT coalesce(md5(string_agg(order_id || ':' || state::text || ':' || paid_amount || ':' || shipped_amount"
-      " || ':' || refunded_amount || ':' || parked_count, ',' ORDER BY order_id)), '') FROM kassa.orders",
-      "SELECT coalesce(md5(string_agg(event_id || ':' || kind || ':' || amount || ':' || occurred_at, ','"
+      "SELECT coalesce(md5(string_agg(order_id || ':' || state::text || ':' || paid_amount || ':' "
+      "|| shipped_amount"
+      " || ':' || refunded_amount || ':' || parked_count, ',' ORDER BY order_id)), '') FROM "
+      "kassa.orders",
+      "SELECT coalesce(md5(string_agg(event_id || ':' || kind || ':' || amount || ':' || "
+      "occurred_at, ','"
       " ORDER BY event_id)), '') FROM kassa.ledger",
-      "SELECT coalesce(md5(string_agg(event_id || ':' || status || ':' || fingerprint || ':' || source_offset, ','"
+      "SELECT coalesce(md5(string_agg(event_id || ':' || status || ':' || fingerprint || ':' || "
+      "source_offset, ','"
       " ORDER BY event_id)), '') FROM kassa.inbox",
-      "SELECT coalesce(md5(string_agg(source_topic || source_partition || ':' || source_offset || ':' || error_code,"
+      "SELECT coalesce(md5(string_agg(source_topic || source_partition || ':' || source_offset || "
+      "':' || error_code,"
       " ',' ORDER BY source_topic, source_partition, source_offset)), '') FROM kassa.rejections",
       "SELECT count(*) || ':' || count(DISTINCT message_id) FROM kassa.outbox",
   };
@@ -96,14 +101,20 @@ std::string database_digest(Sandbox& box, const app::Config& config) {
 
 void expect_ledger_matches_truth(Sandbox& box, const app::Config& config, const json& truth) {
   const auto& ledger = truth.at("ledger");
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"), ledger.at("payments"));
-  EXPECT_EQ(scalar(box, config, "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'payment'"),
+  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"),
+            ledger.at("payments"));
+  EXPECT_EQ(scalar(box, config,
+                   "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'payment'"),
             ledger.at("payments_amount"));
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'shipment'"), ledger.at("shipments"));
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'refund'"), ledger.at("refunds"));
-  EXPECT_EQ(scalar(box, config, "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'refund'"),
+  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'shipment'"),
+            ledger.at("shipments"));
+  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'refund'"),
+            ledger.at("refunds"));
+  EXPECT_EQ(scalar(box, config,
+                   "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'refund'"),
             ledger.at("refunds_amount"));
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger"), truth.at("stream").at("events_applied"));
+  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger"),
+            truth.at("stream").at("events_applied"));
   EXPECT_EQ(scalar(box, config, "SELECT coalesce(sum(parked_count), 0) FROM kassa.orders"),
             truth.at("stream").at("parked_forever"));
 }
@@ -150,9 +161,11 @@ TEST(Pipeline, ShipmentBeforeItsPaymentWaitsThenApplies) {
   EXPECT_EQ(second.counts.applied, 2) << "the payment and the shipment it released";
   EXPECT_EQ(second.counts.released, 1);
   EXPECT_EQ(scalar(box, box.config, "SELECT parked_count FROM kassa.orders"), 0);
-  EXPECT_EQ(scalar(box, box.config, "SELECT amount FROM kassa.ledger WHERE kind = 'shipment'"), 10000)
+  EXPECT_EQ(scalar(box, box.config, "SELECT amount FROM kassa.ledger WHERE kind = 'shipment'"),
+            10000)
       << "1 of 2 kettles of a 200.00 line";
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.inbox WHERE status = 'applied'"), 2);
+  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.inbox WHERE status = 'applied'"),
+            2);
 }
 
 TEST(Pipeline, BadEventsGoToTheDeadLetterTopicWithTheirCodeAndTheRestApply) {
@@ -176,7 +189,8 @@ TEST(Pipeline, BadEventsGoToTheDeadLetterTopicWithTheirCodeAndTheRestApply) {
       {c.topic_payments, d, payment(d, uuid(204), 19999), "amount_mismatch"},
       {c.topic_payments, a, shipment(a, uuid(205)), "event_type_mismatch"},
       {c.topic_payments, uuid(9), payment(d, uuid(206)), "key_mismatch"},
-      {c.topic_payments, a, json::parse(payment(a, uuid(207))).dump(), ""},  // new event, same payment_id: duplicate
+      {c.topic_payments, a, json::parse(payment(a, uuid(207))).dump(),
+       ""},  // new event, same payment_id: duplicate
       {c.topic_shipments, a, shipment(a, uuid(301), "KETTLE", "3"), "over_shipment"},
       {c.topic_shipments, b, shipment(b, uuid(302), "TOASTER"), "unknown_sku"},
       {c.topic_shipments, a, shipment(a, uuid(303), "KETTLE", "2"), ""},
@@ -205,7 +219,8 @@ TEST(Pipeline, BadEventsGoToTheDeadLetterTopicWithTheirCodeAndTheRestApply) {
     } else {
       // The original bytes travel with the reason.
       bool found = false;
-      for (const auto& s : sequence) found = found || (s.value == letter.at("payload").get<std::string>());
+      for (const auto& s : sequence)
+        found = found || (s.value == letter.at("payload").get<std::string>());
       EXPECT_TRUE(found) << letter.dump();
     }
   }
@@ -216,7 +231,8 @@ TEST(Pipeline, BadEventsGoToTheDeadLetterTopicWithTheirCodeAndTheRestApply) {
   EXPECT_EQ(scalar(box, c, "SELECT count(*) FROM kassa.rejections"), 8);
   // Good events around the bad ones: payments a and b, and the shipment of both kettles of a.
   EXPECT_EQ(scalar(box, c, "SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"), 2);
-  EXPECT_EQ(scalar(box, c, "SELECT shipped_amount FROM kassa.orders WHERE order_id = '" + a + "'"), 20000);
+  EXPECT_EQ(scalar(box, c, "SELECT shipped_amount FROM kassa.orders WHERE order_id = '" + a + "'"),
+            20000);
   EXPECT_EQ(run.counts.duplicates, 1) << "a second event with an existing payment_id";
 }
 
@@ -226,7 +242,8 @@ long wait_for_progress(Sandbox& box, const app::Config& config, Process& worker,
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   long committed = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    committed = scalar(box, config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
+    committed =
+        scalar(box, config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
     if (committed >= target) break;
     if (::waitpid(worker.pid(), nullptr, WNOHANG) != 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -262,7 +279,8 @@ TEST(Pipeline, StateAfterTenKillNinesEqualsAnUninterruptedRun) {
     EXPECT_EQ(worker.wait(), 128 + SIGKILL);
     if (committed < total) ++mid_stream_kills;
   }
-  EXPECT_EQ(mid_stream_kills, 10) << "every kill should land while the stream is still being processed";
+  EXPECT_EQ(mid_stream_kills, 10)
+      << "every kill should land while the stream is still being processed";
   Process finish({kassa_binary(), "run", "--until-caught-up"}, env);
   EXPECT_EQ(finish.wait(), 0);
 
@@ -272,30 +290,36 @@ TEST(Pipeline, StateAfterTenKillNinesEqualsAnUninterruptedRun) {
 
 TEST(Pipeline, RelayCrashAfterPublishingRepublishesTheSameBytes) {
   Sandbox box("relay");
-  for (int i = 0; i < 5; ++i) box.publish_raw(box.config.topic_payments, uuid(i), "not json " + std::to_string(i));
+  for (int i = 0; i < 5; ++i)
+    box.publish_raw(box.config.topic_payments, uuid(i), "not json " + std::to_string(i));
   // The restarted worker takes over the crashed one's membership at once (static membership).
   box.config.kafka_extra = {{"group.instance.id", "relay-worker"}, {"session.timeout.ms", "6000"}};
   {
-    Process crashing({kassa_binary(), "run", "--until-caught-up"},
-                     Sandbox::environment(box.config, {{"KASSA_FAULT", "relay_after_publish"},
-                                                       {"KASSA_KAFKA_GROUP_INSTANCE_ID", "relay-worker"},
-                                                       {"KASSA_KAFKA_SESSION_TIMEOUT_MS", "6000"}}));
-    EXPECT_EQ(crashing.wait(), 86) << "the fault hook ends the process right after Kafka acknowledged";
+    Process crashing(
+        {kassa_binary(), "run", "--until-caught-up"},
+        Sandbox::environment(box.config, {{"KASSA_FAULT", "relay_after_publish"},
+                                          {"KASSA_KAFKA_GROUP_INSTANCE_ID", "relay-worker"},
+                                          {"KASSA_KAFKA_SESSION_TIMEOUT_MS", "6000"}}));
+    EXPECT_EQ(crashing.wait(), 86)
+        << "the fault hook ends the process right after Kafka acknowledged";
   }
   // Whatever the relay had published when it died, none of it was marked.
   const long written = scalar(box, box.config, "SELECT count(*) FROM kassa.outbox");
   EXPECT_GE(written, 1);
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"), written);
+  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
+            written);
   const std::size_t before_restart = box.read_topic(box.config.topic_dlq).size();
   EXPECT_GE(before_restart, 1u) << "the crash came after Kafka acknowledged";
   box.run_until_caught_up();
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"), 0);
+  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
+            0);
 
   std::map<std::string, std::vector<std::string>> copies;  // source offset -> copies
   for (const auto& m : box.read_topic(box.config.topic_dlq)) {
     const json letter = json::parse(m.value);
-    copies[letter.at("source_topic").get<std::string>() + "/" + std::to_string(letter.at("partition").get<int>()) +
-           "@" + std::to_string(letter.at("offset").get<long>())]
+    copies[letter.at("source_topic").get<std::string>() + "/" +
+           std::to_string(letter.at("partition").get<int>()) + "@" +
+           std::to_string(letter.at("offset").get<long>())]
         .push_back(m.value);
   }
   EXPECT_EQ(copies.size(), 5u) << "nothing lost";
@@ -303,9 +327,11 @@ TEST(Pipeline, RelayCrashAfterPublishingRepublishesTheSameBytes) {
   for (const auto& [source, values] : copies) {
     EXPECT_LE(values.size(), 2u) << source;
     if (values.size() == 2) ++republished;
-    for (const auto& v : values) EXPECT_EQ(v, values.front()) << source << ": copies are byte-identical";
+    for (const auto& v : values)
+      EXPECT_EQ(v, values.front()) << source << ": copies are byte-identical";
   }
-  EXPECT_EQ(republished, before_restart) << "what was published before the crash came again, identical";
+  EXPECT_EQ(republished, before_restart)
+      << "what was published before the crash came again, identical";
 }
 
 TEST(Pipeline, TwoMigrationsAtOnceBothSucceed) {
@@ -341,7 +367,8 @@ TEST(Pipeline, LostDatabaseConnectionsAreRetriedNotDeadLettered) {
     while (!done && terminated < 20) {
       pqxx::nontransaction tx(admin);
       terminated += static_cast<int>(
-          tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+          tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                  "current_database() "
                   "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
               .size());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -352,7 +379,9 @@ TEST(Pipeline, LostDatabaseConnectionsAreRetriedNotDeadLettered) {
   killer.join();
   EXPECT_TRUE(run.caught_up);
   expect_ledger_matches_truth(box, config, stream.truth);
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.rejections WHERE error_code = 'internal_error'"), 0);
+  EXPECT_EQ(scalar(box, config,
+                   "SELECT count(*) FROM kassa.rejections WHERE error_code = 'internal_error'"),
+            0);
 }
 
 TEST(Cli, ConfigurationErrorsExitWithStatusTwo) {

@@ -33,8 +33,8 @@ const std::string kShipments = "invoicebox.shipments.v1";
 const std::string kRefunds = "invoicebox.refunds.v1";
 const char* kNow = "2026-02-20T10:00:00Z";  // when the batch runs: stamps dead letters
 
-Message message(EventKind kind, const std::string& topic, std::int32_t partition, std::int64_t offset,
-                std::string payload, std::string key = kOrderId) {
+Message message(EventKind kind, const std::string& topic, std::int32_t partition,
+                std::int64_t offset, std::string payload, std::string key = kOrderId) {
   Message m;
   m.topic_kind = kind;
   m.source = {topic, partition, offset, std::move(key), std::move(payload)};
@@ -58,7 +58,8 @@ BatchResult run(std::vector<Message> messages, Snapshot snapshot = {}) {
   return apply_batch(batch, std::move(snapshot), core::parse_utc(kNow).value(), Topics{});
 }
 
-// Validates a dead letter against the contract's schema (the way contract/decode.cpp validates events).
+// Validates a dead letter against the contract's schema (the way contract/decode.cpp validates
+// events).
 std::string dead_letter_problems(const json& document) {
   const json schema_document = json::parse(contract::schema_text("dead_letter.v1.json"));
   valijson::Schema schema;
@@ -124,7 +125,8 @@ TEST(Batch, SameEventIdWithOtherBytesIsAConflict) {
   const json letter = json::parse(r.outbox[0].payload);
   EXPECT_EQ(letter.at("error_code"), "event_id_conflict");
   EXPECT_EQ(letter.at("event_id"), kPaymentEventId);
-  EXPECT_EQ(letter.at("payload"), changed.dump()) << "the refused bytes, not the ones that were applied";
+  EXPECT_EQ(letter.at("payload"), changed.dump())
+      << "the refused bytes, not the ones that were applied";
   EXPECT_EQ(dead_letter_problems(letter), "");
 }
 
@@ -138,14 +140,19 @@ struct SeenBeforeCase {
 TEST(Batch, EventSeenInAnEarlierBatch) {
   const std::string bytes = testing::payment_json().dump();
   const SeenBeforeCase cases[] = {
-      {"applied in an earlier batch, same bytes again: a redelivery, ignored", true, Outcome::applied, 1, 0},
-      {"refused in an earlier batch, same bytes again: not dead-lettered twice", true, Outcome::rejected, 1, 0},
-      {"ignored as a duplicate before, same bytes again: still ignored", true, Outcome::duplicate, 1, 0},
-      {"applied before, now other bytes under the same event_id: a conflict", false, Outcome::applied, 0, 1},
+      {"applied in an earlier batch, same bytes again: a redelivery, ignored", true,
+       Outcome::applied, 1, 0},
+      {"refused in an earlier batch, same bytes again: not dead-lettered twice", true,
+       Outcome::rejected, 1, 0},
+      {"ignored as a duplicate before, same bytes again: still ignored", true, Outcome::duplicate,
+       1, 0},
+      {"applied before, now other bytes under the same event_id: a conflict", false,
+       Outcome::applied, 0, 1},
   };
   for (const auto& c : cases) {
     Snapshot snapshot;
-    snapshot.inbox[kPaymentEventId] = {contract::sha256_hex(c.same_bytes ? bytes : bytes + " "), c.status_then};
+    snapshot.inbox[kPaymentEventId] = {contract::sha256_hex(c.same_bytes ? bytes : bytes + " "),
+                                       c.status_then};
     const BatchResult r = run({payment(5, bytes)}, snapshot);
     EXPECT_EQ(r.counts.duplicates, c.duplicates) << c.why;
     EXPECT_EQ(r.counts.rejected, c.rejected) << c.why;
@@ -156,7 +163,8 @@ TEST(Batch, EventSeenInAnEarlierBatch) {
     if (c.rejected) {
       EXPECT_EQ(r.rejections.at(0).error_code, "event_id_conflict") << c.why;
     }
-    EXPECT_EQ(r.next_offsets.at({kPayments, 0}), 6) << c.why << ": the message is consumed either way";
+    EXPECT_EQ(r.next_offsets.at({kPayments, 0}), 6)
+        << c.why << ": the message is consumed either way";
   }
 }
 
@@ -174,7 +182,8 @@ TEST(Batch, ParkedShipmentIsReleasedByItsPayment) {
 
   // The store keeps the order as JSON and the inbox row; batch 2 starts from them.
   Snapshot snapshot;
-  snapshot.orders[kOrderId] = contract::order_from_json(contract::order_to_json(first.orders.at(kOrderId)));
+  snapshot.orders[kOrderId] =
+      contract::order_from_json(contract::order_to_json(first.orders.at(kOrderId)));
   snapshot.inbox[kShipmentEventId] = {first.inbox[0].fingerprint, Outcome::parked};
 
   // Batch 2: the payment (payments topic, partition 0, offset 7).
@@ -202,7 +211,8 @@ TEST(Batch, ParkedShipmentIsReleasedByItsPayment) {
   EXPECT_EQ(r.inbox[0].topic, kPayments);
   EXPECT_EQ(r.inbox[0].offset, 7);
   EXPECT_EQ(r.inbox[1].event_id, kShipmentEventId);
-  EXPECT_EQ(r.inbox[1].status, Outcome::applied) << "the waiting shipment's row moves from parked to applied";
+  EXPECT_EQ(r.inbox[1].status, Outcome::applied)
+      << "the waiting shipment's row moves from parked to applied";
   EXPECT_EQ(r.inbox[1].kind, EventKind::shipment);
   EXPECT_EQ(r.inbox[1].topic, kShipments) << "with the coordinates it arrived with";
   EXPECT_EQ(r.inbox[1].partition, 2);
@@ -232,7 +242,8 @@ TEST(Batch, ABadMessageDoesNotStopTheOnesAfterIt) {
   EXPECT_EQ(r.counts.rejected_by_code.at("invalid_encoding"), 1);
   ASSERT_EQ(r.ledger.size(), 3u);
   EXPECT_EQ(r.ledger[0].order_id, kOrderId);
-  EXPECT_EQ(r.ledger[1].order_id, kOtherOrderId) << "the payment after the broken message still applies";
+  EXPECT_EQ(r.ledger[1].order_id, kOtherOrderId)
+      << "the payment after the broken message still applies";
   EXPECT_EQ(r.ledger[2].kind, EventKind::shipment);
   ASSERT_EQ(r.rejections.size(), 2u);
   EXPECT_EQ(r.rejections[0].offset, 11);
@@ -245,11 +256,11 @@ TEST(Batch, ABadMessageDoesNotStopTheOnesAfterIt) {
 TEST(Batch, NextOffsetIsLastOffsetPlusOnePerPartition) {
   const std::string bytes = testing::payment_json().dump();
   const BatchResult r = run({
-      payment(7, bytes),
-      payment(8, bytes),                                                                       // duplicate
-      message(EventKind::payment, kPayments, 1, 3, other_order_payment(), kOtherOrderId),      // partition 1
-      message(EventKind::shipment, kShipments, 0, 42, testing::shipment_json().dump()),        // applied
-      message(EventKind::refund, kRefunds, 5, 0, "not json at all"),                           // refused
+      payment(7, bytes), payment(8, bytes),  // duplicate
+      message(EventKind::payment, kPayments, 1, 3, other_order_payment(),
+              kOtherOrderId),  // partition 1
+      message(EventKind::shipment, kShipments, 0, 42, testing::shipment_json().dump()),  // applied
+      message(EventKind::refund, kRefunds, 5, 0, "not json at all"),                     // refused
   });
   const std::map<PartitionKey, std::int64_t> expected = {
       {{kPayments, 0}, 9}, {{kPayments, 1}, 4}, {{kShipments, 0}, 43}, {{kRefunds, 5}, 1}};
@@ -277,19 +288,19 @@ TEST(Batch, DeadLettersMatchTheirSchema) {
   wrong_sum["amount"] = 634996;
   const std::string cut = "{\"event_id\": \"55555555";
   const DeadLetterCase cases[] = {
-      {"not JSON: the payload goes out as it came", cut, kOrderId, true, "invalid_json", cut, false, kOrderId, false,
-       false},
-      {"not UTF-8: the payload goes out as base64 of its bytes (FF FE 7B = //57)", "\xff\xfe{", kOrderId, true,
-       "invalid_encoding", "//57", true, kOrderId, false, false},
-      {"a valid event refused by a rule (amount 634996, lines 634997): names its event_id", wrong_sum.dump(),
-       kOrderId, true, "amount_mismatch", wrong_sum.dump(), false, kOrderId, false, true},
+      {"not JSON: the payload goes out as it came", cut, kOrderId, true, "invalid_json", cut, false,
+       kOrderId, false, false},
+      {"not UTF-8: the payload goes out as base64 of its bytes (FF FE 7B = //57)", "\xff\xfe{",
+       kOrderId, true, "invalid_encoding", "//57", true, kOrderId, false, false},
+      {"a valid event refused by a rule (amount 634996, lines 634997): names its event_id",
+       wrong_sum.dump(), kOrderId, true, "amount_mismatch", wrong_sum.dump(), false, kOrderId,
+       false, true},
       {"a schema violation keeps Cyrillic text as text", "{\"name\": \"Чайник\"}", kOrderId, true,
        "schema_violation", "{\"name\": \"Чайник\"}", false, kOrderId, false, false},
-      {"a message without a key: key null in the dead letter", testing::payment_json().dump(), "", false,
-       "key_mismatch",
-       testing::payment_json().dump(), false, "", false, false},
-      {"a key that is not UTF-8 goes out as base64 too (FF = /w==)", testing::payment_json().dump(), "\xff", true,
-       "key_mismatch", testing::payment_json().dump(), false, "/w==", true, false},
+      {"a message without a key: key null in the dead letter", testing::payment_json().dump(), "",
+       false, "key_mismatch", testing::payment_json().dump(), false, "", false, false},
+      {"a key that is not UTF-8 goes out as base64 too (FF = /w==)", testing::payment_json().dump(),
+       "\xff", true, "key_mismatch", testing::payment_json().dump(), false, "/w==", true, false},
   };
   for (const auto& c : cases) {
     Message m = payment(11, c.payload);
@@ -334,8 +345,13 @@ TEST(Batch, DeadLettersMatchTheirSchema) {
 
 TEST(Batch, TheDeadLetterSchemaCheckCanFail) {
   // So that the check above means something: a letter without error_code, or with a local time.
-  json letter = {{"source_topic", kPayments}, {"partition", 0}, {"offset", 11}, {"key", kOrderId},
-                 {"payload", "{}"},          {"error_code", "invalid_json"}, {"error", "payload is not JSON"},
+  json letter = {{"source_topic", kPayments},
+                 {"partition", 0},
+                 {"offset", 11},
+                 {"key", kOrderId},
+                 {"payload", "{}"},
+                 {"error_code", "invalid_json"},
+                 {"error", "payload is not JSON"},
                  {"failed_at", kNow}};
   EXPECT_EQ(dead_letter_problems(letter), "");
   json no_code = letter;
@@ -372,8 +388,9 @@ TEST(Batch, ARefusedWaitingEventIsDeadLetteredFromWhereItArrived) {
 
 TEST(Batch, NeedsOfAsksForValidEventsOnly) {
   contract::Decoder decoder;
-  const auto batch = decode_batch(decoder, {payment(0, testing::payment_json().dump()), payment(1, "garbage"),
-                                            message(EventKind::refund, kRefunds, 0, 0, testing::refund_json().dump())});
+  const auto batch = decode_batch(
+      decoder, {payment(0, testing::payment_json().dump()), payment(1, "garbage"),
+                message(EventKind::refund, kRefunds, 0, 0, testing::refund_json().dump())});
   const Needs needs = needs_of(batch);
   EXPECT_EQ(needs.order_ids, std::set<std::string>{kOrderId});
   EXPECT_EQ(needs.event_ids, (std::set<std::string>{kPaymentEventId, testing::kRefundEventId}));
@@ -483,15 +500,17 @@ TEST(Batch, OrderStateRoundTripsThroughJson) {
 
 TEST(Batch, OrderStatesMadeByTheBatchRoundTrip) {
   // An unpaid order with a waiting shipment and refund, and a paid one shipped and refunded.
-  const BatchResult waiting = run({message(EventKind::shipment, kShipments, 0, 1, testing::shipment_json().dump()),
-                                   message(EventKind::refund, kRefunds, 0, 1, testing::refund_json().dump())});
+  const BatchResult waiting =
+      run({message(EventKind::shipment, kShipments, 0, 1, testing::shipment_json().dump()),
+           message(EventKind::refund, kRefunds, 0, 1, testing::refund_json().dump())});
   ASSERT_EQ(waiting.orders.at(kOrderId).parked.size(), 2u);
   const json w = contract::order_to_json(waiting.orders.at(kOrderId));
   EXPECT_EQ(contract::order_to_json(contract::order_from_json(w)), w);
 
-  const BatchResult paid = run({message(EventKind::shipment, kShipments, 0, 1, testing::shipment_json().dump()),
-                                message(EventKind::refund, kRefunds, 0, 1, testing::refund_json().dump()),
-                                payment(0, testing::payment_json().dump())});
+  const BatchResult paid =
+      run({message(EventKind::shipment, kShipments, 0, 1, testing::shipment_json().dump()),
+           message(EventKind::refund, kRefunds, 0, 1, testing::refund_json().dump()),
+           payment(0, testing::payment_json().dump())});
   const core::OrderState& order = paid.orders.at(kOrderId);
   EXPECT_TRUE(order.parked.empty());
   EXPECT_EQ(order.refunded_amount(), 399998);

@@ -1,6 +1,6 @@
-// The decoder: Kafka bytes -> a typed event, or the reason the message goes to the dead-letter topic.
-// Rules from the contract, section 1 (fields) and section 2 ("an event that breaks the schema ...
-// goes to the dead-letter topic with a reason").
+// The decoder: Kafka bytes -> a typed event, or the reason the message goes to the dead-letter
+// topic. Rules from the contract, section 1 (fields) and section 2 ("an event that breaks the
+// schema ... goes to the dead-letter topic with a reason").
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -23,9 +23,15 @@ std::string edited(json document, const std::function<void(json&)>& edit) {
   edit(document);
   return document.dump();
 }
-std::string payment_with(const std::function<void(json&)>& edit) { return edited(testing::payment_json(), edit); }
-std::string shipment_with(const std::function<void(json&)>& edit) { return edited(testing::shipment_json(), edit); }
-std::string refund_with(const std::function<void(json&)>& edit) { return edited(testing::refund_json(), edit); }
+std::string payment_with(const std::function<void(json&)>& edit) {
+  return edited(testing::payment_json(), edit);
+}
+std::string shipment_with(const std::function<void(json&)>& edit) {
+  return edited(testing::shipment_json(), edit);
+}
+std::string refund_with(const std::function<void(json&)>& edit) {
+  return edited(testing::refund_json(), edit);
+}
 
 std::string cyrillic_name(int letters) {
   std::string name;
@@ -37,8 +43,14 @@ std::string cyrillic_name(int letters) {
 json lines_of_one_kopeck(int n) {
   json items = json::array();
   for (int i = 0; i < n; ++i)
-    items.push_back({{"sku", "SKU-" + std::to_string(i)}, {"name", "Скрепка"}, {"quantity", "1"}, {"measure", "шт"},
-                     {"measure_code", "796"}, {"price", 1}, {"total_amount", 1}, {"vat_code", "RUS_VAT22"},
+    items.push_back({{"sku", "SKU-" + std::to_string(i)},
+                     {"name", "Скрепка"},
+                     {"quantity", "1"},
+                     {"measure", "шт"},
+                     {"measure_code", "796"},
+                     {"price", 1},
+                     {"total_amount", 1},
+                     {"vat_code", "RUS_VAT22"},
                      {"type", "commodity"}});
   return items;
 }
@@ -58,15 +70,22 @@ TEST(Decode, ValidEventsDecode) {
       {"the worked example's shipment", EventKind::shipment, testing::shipment_json().dump()},
       {"the worked example's refund", EventKind::refund, testing::refund_json().dump()},
       {"a name of exactly 128 Cyrillic letters (256 bytes): the limit counts characters, not bytes",
-       EventKind::payment, payment_with([](json& j) { j["items"][0]["name"] = cyrillic_name(128); })},
-      {"exactly 100 lines, the most a payment may have", EventKind::payment, payment_with([](json& j) {
+       EventKind::payment,
+       payment_with([](json& j) { j["items"][0]["name"] = cyrillic_name(128); })},
+      {"exactly 100 lines, the most a payment may have", EventKind::payment,
+       payment_with([](json& j) {
          j["items"] = lines_of_one_kopeck(100);
          j["amount"] = 100;
        })},
-      {"a legal customer with an INN needs no email or phone", EventKind::payment, payment_with([](json& j) {
-         j["customer"] = {{"type", "legal"}, {"name", "ООО Ромашка"}, {"inn", "7701234567"}, {"kpp", "770101001"}};
+      {"a legal customer with an INN needs no email or phone", EventKind::payment,
+       payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"},
+                          {"name", "ООО Ромашка"},
+                          {"inn", "7701234567"},
+                          {"kpp", "770101001"}};
        })},
-      {"a legal customer may have a 12-digit INN (sole trader)", EventKind::payment, payment_with([](json& j) {
+      {"a legal customer may have a 12-digit INN (sole trader)", EventKind::payment,
+       payment_with([](json& j) {
          j["customer"] = {{"type", "legal"}, {"name", "ИП Сидоров"}, {"inn", "770123456789"}};
        })},
       {"a private customer with a phone only", EventKind::payment,
@@ -83,8 +102,8 @@ TEST(Decode, ValidEventsDecode) {
        payment_with([](json& j) { j["occurred_at"] = "2026-02-10T09:00:00.123456Z"; })},
       {"occurred_at on a leap day", EventKind::payment,
        payment_with([](json& j) { j["occurred_at"] = "2028-02-29T23:59:59Z"; })},
-      {"a field the contract may add later is ignored (the contract only grows)", EventKind::payment,
-       payment_with([](json& j) { j["loyalty_points"] = 15; })},
+      {"a field the contract may add later is ignored (the contract only grows)",
+       EventKind::payment, payment_with([](json& j) { j["loyalty_points"] = 15; })},
       {"a shipment without items (ships everything still open)", EventKind::shipment,
        shipment_with([](json& j) { j.erase("items"); })},
       {"a refund without a reason (the reason is optional)", EventKind::refund,
@@ -93,20 +112,22 @@ TEST(Decode, ValidEventsDecode) {
   Decoder decoder;
   for (const auto& c : cases) {
     const Decoded decoded = decoder.decode(c.topic, kOrderId, c.payload);
-    EXPECT_TRUE(decoded.event.has_value()) << c.why << ": "
-                                           << (decoded.rejection ? decoded.rejection->message : std::string());
+    EXPECT_TRUE(decoded.event.has_value())
+        << c.why << ": " << (decoded.rejection ? decoded.rejection->message : std::string());
     EXPECT_FALSE(decoded.rejection.has_value()) << c.why;
     if (decoded.event) {
       EXPECT_EQ(core::kind_of(*decoded.event), c.topic) << c.why;
     }
-    // The fingerprint is the SHA-256 of the exact bytes (sha256_hex is checked against FIPS vectors).
+    // The fingerprint is the SHA-256 of the exact bytes (sha256_hex is checked against FIPS
+    // vectors).
     EXPECT_EQ(decoded.fingerprint, sha256_hex(c.payload)) << c.why;
   }
 }
 
 TEST(Decode, PaymentFieldsArriveAsSent) {
   Decoder decoder;
-  const Decoded decoded = decoder.decode(EventKind::payment, kOrderId, testing::payment_json().dump());
+  const Decoded decoded =
+      decoder.decode(EventKind::payment, kOrderId, testing::payment_json().dump());
   ASSERT_TRUE(decoded.event);
   const auto& p = std::get<core::PaymentSucceeded>(*decoded.event);
   EXPECT_EQ(p.header.event_id, testing::kPaymentEventId);
@@ -127,17 +148,19 @@ TEST(Decode, PaymentFieldsArriveAsSent) {
   EXPECT_EQ(p.items[0].price, 199999);
   EXPECT_EQ(p.items[0].total_amount, 599997);
   EXPECT_EQ(p.items[0].vat_code, "RUS_VAT22_ADDED") << "kept as sent, for the documents";
-  EXPECT_EQ(p.items[0].vat, core::VatCode::standard) << "_ADDED means the same rate: the standard one";
+  EXPECT_EQ(p.items[0].vat, core::VatCode::standard)
+      << "_ADDED means the same rate: the standard one";
   EXPECT_EQ(p.items[0].type, core::LineType::commodity);
   EXPECT_EQ(p.items[0].measure, "шт");
   EXPECT_EQ(p.items[0].measure_code, "796");
   EXPECT_EQ(p.items[1].vat, core::VatCode::none);
   EXPECT_EQ(p.items[1].type, core::LineType::service);
 
-  const Decoded legal = decoder.decode(EventKind::payment, kOrderId, payment_with([](json& j) {
-                                         j["customer"] = {{"type", "legal"}, {"inn", "7701234567"}, {"kpp", "770101001"}};
-                                         j["items"][0]["quantity"] = "0.750";
-                                       }));
+  const Decoded legal = decoder.decode(
+      EventKind::payment, kOrderId, payment_with([](json& j) {
+        j["customer"] = {{"type", "legal"}, {"inn", "7701234567"}, {"kpp", "770101001"}};
+        j["items"][0]["quantity"] = "0.750";
+      }));
   ASSERT_TRUE(legal.event);
   const auto& l = std::get<core::PaymentSucceeded>(*legal.event);
   EXPECT_EQ(l.customer.type, core::CustomerType::legal);
@@ -149,7 +172,8 @@ TEST(Decode, PaymentFieldsArriveAsSent) {
 
 TEST(Decode, ShipmentAndRefundFieldsArriveAsSent) {
   Decoder decoder;
-  const Decoded shipment = decoder.decode(EventKind::shipment, kOrderId, testing::shipment_json().dump());
+  const Decoded shipment =
+      decoder.decode(EventKind::shipment, kOrderId, testing::shipment_json().dump());
   ASSERT_TRUE(shipment.event);
   const auto& s = std::get<core::ShipmentConfirmed>(*shipment.event);
   EXPECT_EQ(s.header.event_id, testing::kShipmentEventId);
@@ -161,7 +185,8 @@ TEST(Decode, ShipmentAndRefundFieldsArriveAsSent) {
   EXPECT_EQ((*s.items)[0].sku, "A");
   EXPECT_EQ((*s.items)[0].quantity, core::Quantity{2000});
 
-  const Decoded ship_all = decoder.decode(EventKind::shipment, kOrderId, shipment_with([](json& j) { j.erase("items"); }));
+  const Decoded ship_all = decoder.decode(EventKind::shipment, kOrderId,
+                                          shipment_with([](json& j) { j.erase("items"); }));
   ASSERT_TRUE(ship_all.event);
   EXPECT_FALSE(std::get<core::ShipmentConfirmed>(*ship_all.event).items.has_value())
       << "no items means 'everything still open', which is not the same as an empty list";
@@ -203,40 +228,49 @@ TEST(Decode, BadMessagesAreRefusedWithAReason) {
        ErrorCode::schema_violation, "object"},
       {"a JSON string instead of an object", EventKind::payment, "\"payment\"", kOrderId,
        ErrorCode::schema_violation, "object"},
-      {"merchant_id is missing", EventKind::payment, payment_with([](json& j) { j.erase("merchant_id"); }), kOrderId,
-       ErrorCode::schema_violation, "merchant_id"},
+      {"merchant_id is missing", EventKind::payment,
+       payment_with([](json& j) { j.erase("merchant_id"); }), kOrderId, ErrorCode::schema_violation,
+       "merchant_id"},
       {"amount sent as a string of digits", EventKind::payment,
-       payment_with([](json& j) { j["amount"] = "634997"; }), kOrderId, ErrorCode::schema_violation, "amount"},
+       payment_with([](json& j) { j["amount"] = "634997"; }), kOrderId, ErrorCode::schema_violation,
+       "amount"},
       {"amount in rubles with decimals instead of kopecks", EventKind::payment,
-       payment_with([](json& j) { j["amount"] = 6349.97; }), kOrderId, ErrorCode::schema_violation, "amount"},
-      {"amount of zero", EventKind::payment, payment_with([](json& j) { j["amount"] = 0; }), kOrderId,
-       ErrorCode::schema_violation, "amount"},
+       payment_with([](json& j) { j["amount"] = 6349.97; }), kOrderId, ErrorCode::schema_violation,
+       "amount"},
+      {"amount of zero", EventKind::payment, payment_with([](json& j) { j["amount"] = 0; }),
+       kOrderId, ErrorCode::schema_violation, "amount"},
       {"quantity with 4 decimals (54-FZ allows 3)", EventKind::payment,
-       payment_with([](json& j) { j["items"][0]["quantity"] = "1.2345"; }), kOrderId, ErrorCode::schema_violation,
-       "quantity"},
-      {"quantity of zero", EventKind::payment, payment_with([](json& j) { j["items"][0]["quantity"] = "0"; }),
-       kOrderId, ErrorCode::schema_violation, "quantity"},
+       payment_with([](json& j) { j["items"][0]["quantity"] = "1.2345"; }), kOrderId,
+       ErrorCode::schema_violation, "quantity"},
+      {"quantity of zero", EventKind::payment,
+       payment_with([](json& j) { j["items"][0]["quantity"] = "0"; }), kOrderId,
+       ErrorCode::schema_violation, "quantity"},
       {"quantity of zero written with decimals", EventKind::payment,
-       payment_with([](json& j) { j["items"][0]["quantity"] = "0.000"; }), kOrderId, ErrorCode::schema_violation,
-       "quantity"},
-      {"negative quantity", EventKind::payment, payment_with([](json& j) { j["items"][0]["quantity"] = "-1"; }),
-       kOrderId, ErrorCode::schema_violation, "quantity"},
+       payment_with([](json& j) { j["items"][0]["quantity"] = "0.000"; }), kOrderId,
+       ErrorCode::schema_violation, "quantity"},
+      {"negative quantity", EventKind::payment,
+       payment_with([](json& j) { j["items"][0]["quantity"] = "-1"; }), kOrderId,
+       ErrorCode::schema_violation, "quantity"},
       {"quantity as a JSON number", EventKind::payment,
-       payment_with([](json& j) { j["items"][0]["quantity"] = 3; }), kOrderId, ErrorCode::schema_violation,
-       "quantity"},
+       payment_with([](json& j) { j["items"][0]["quantity"] = 3; }), kOrderId,
+       ErrorCode::schema_violation, "quantity"},
       {"currency USD: kassa only takes rubles", EventKind::payment,
-       payment_with([](json& j) { j["currency"] = "USD"; }), kOrderId, ErrorCode::schema_violation, "currency"},
+       payment_with([](json& j) { j["currency"] = "USD"; }), kOrderId, ErrorCode::schema_violation,
+       "currency"},
       {"101 lines, one more than allowed", EventKind::payment, payment_with([](json& j) {
          j["items"] = lines_of_one_kopeck(101);
          j["amount"] = 101;
        }),
        kOrderId, ErrorCode::schema_violation, "items"},
-      {"no lines at all", EventKind::payment, payment_with([](json& j) { j["items"] = json::array(); }), kOrderId,
+      {"no lines at all", EventKind::payment,
+       payment_with([](json& j) { j["items"] = json::array(); }), kOrderId,
        ErrorCode::schema_violation, "items"},
-      {"a name of 129 Cyrillic letters, one more than the 128 characters allowed", EventKind::payment,
+      {"a name of 129 Cyrillic letters, one more than the 128 characters allowed",
+       EventKind::payment,
        payment_with([](json& j) { j["items"][0]["name"] = cyrillic_name(129); }), kOrderId,
        ErrorCode::schema_violation, "name"},
-      {"an empty name", EventKind::payment, payment_with([](json& j) { j["items"][0]["name"] = ""; }), kOrderId,
+      {"an empty name", EventKind::payment,
+       payment_with([](json& j) { j["items"][0]["name"] = ""; }), kOrderId,
        ErrorCode::schema_violation, "name"},
       {"phone in the domestic 8-prefix form instead of +7", EventKind::payment,
        payment_with([](json& j) { j["customer"]["phone"] = "89001112233"; }), kOrderId,
@@ -250,8 +284,8 @@ TEST(Decode, BadMessagesAreRefusedWithAReason) {
        }),
        kOrderId, ErrorCode::schema_violation, "inn"},
       {"customer type neither private nor legal", EventKind::payment,
-       payment_with([](json& j) { j["customer"]["type"] = "company"; }), kOrderId, ErrorCode::schema_violation,
-       "type"},
+       payment_with([](json& j) { j["customer"]["type"] = "company"; }), kOrderId,
+       ErrorCode::schema_violation, "type"},
       {"occurred_at on 30 February", EventKind::payment,
        payment_with([](json& j) { j["occurred_at"] = "2026-02-30T00:00:00Z"; }), kOrderId,
        ErrorCode::schema_violation, "occurred_at"},
@@ -265,47 +299,56 @@ TEST(Decode, BadMessagesAreRefusedWithAReason) {
        payment_with([](json& j) { j["items"][0]["vat_code"] = "RUS_VAT18"; }), kOrderId,
        ErrorCode::schema_violation, "vat_code"},
       {"line type neither commodity nor service", EventKind::payment,
-       payment_with([](json& j) { j["items"][1]["type"] = "delivery"; }), kOrderId, ErrorCode::schema_violation,
-       "type"},
+       payment_with([](json& j) { j["items"][1]["type"] = "delivery"; }), kOrderId,
+       ErrorCode::schema_violation, "type"},
       {"schema_version 2 is not version 1 of the contract", EventKind::payment,
-       payment_with([](json& j) { j["schema_version"] = 2; }), kOrderId, ErrorCode::schema_violation,
-       "schema_version"},
-      {"event_id that is not a UUID", EventKind::payment, payment_with([](json& j) { j["event_id"] = "evt-1"; }),
-       kOrderId, ErrorCode::schema_violation, "event_id"},
+       payment_with([](json& j) { j["schema_version"] = 2; }), kOrderId,
+       ErrorCode::schema_violation, "schema_version"},
+      {"event_id that is not a UUID", EventKind::payment,
+       payment_with([](json& j) { j["event_id"] = "evt-1"; }), kOrderId,
+       ErrorCode::schema_violation, "event_id"},
       {"merchant_order_id longer than 64 characters", EventKind::payment,
        payment_with([](json& j) { j["merchant_order_id"] = std::string(65, '7'); }), kOrderId,
        ErrorCode::schema_violation, "merchant_order_id"},
       {"an unknown event_type on the payments topic", EventKind::payment,
-       payment_with([](json& j) { j["event_type"] = "payment.failed"; }), kOrderId, ErrorCode::schema_violation,
-       "event_type"},
-      {"a shipment on the payments topic", EventKind::payment, testing::shipment_json().dump(), kOrderId,
-       ErrorCode::event_type_mismatch, "shipment.confirmed"},
-      {"a payment on the refunds topic", EventKind::refund, good, kOrderId, ErrorCode::event_type_mismatch,
-       "payment.succeeded"},
-      {"a refund on the shipments topic", EventKind::shipment, testing::refund_json().dump(), kOrderId,
-       ErrorCode::event_type_mismatch, "refund.succeeded"},
+       payment_with([](json& j) { j["event_type"] = "payment.failed"; }), kOrderId,
+       ErrorCode::schema_violation, "event_type"},
+      {"a shipment on the payments topic", EventKind::payment, testing::shipment_json().dump(),
+       kOrderId, ErrorCode::event_type_mismatch, "shipment.confirmed"},
+      {"a payment on the refunds topic", EventKind::refund, good, kOrderId,
+       ErrorCode::event_type_mismatch, "payment.succeeded"},
+      {"a refund on the shipments topic", EventKind::shipment, testing::refund_json().dump(),
+       kOrderId, ErrorCode::event_type_mismatch, "refund.succeeded"},
       {"the message key is another order's id", EventKind::payment, good, testing::kOtherOrderId,
        ErrorCode::key_mismatch, "order_id"},
-      {"the message has no key", EventKind::payment, good, std::nullopt, ErrorCode::key_mismatch, "key"},
-      {"an empty key", EventKind::payment, good, std::string(), ErrorCode::key_mismatch, "order_id"},
-      {"a key that is not UTF-8 (FF): the reason shows it as base64 (/w==), keeping the reason valid text",
+      {"the message has no key", EventKind::payment, good, std::nullopt, ErrorCode::key_mismatch,
+       "key"},
+      {"an empty key", EventKind::payment, good, std::string(), ErrorCode::key_mismatch,
+       "order_id"},
+      {"a key that is not UTF-8 (FF): the reason shows it as base64 (/w==), keeping the reason "
+       "valid text",
        EventKind::payment, good, std::string("\xff"), ErrorCode::key_mismatch, "/w=="},
       {"shipment document_date on 30 February", EventKind::shipment,
-       shipment_with([](json& j) { j["document_date"] = "2026-02-30"; }), kOrderId, ErrorCode::schema_violation,
-       "document_date"},
-      {"shipment without a shipment_id", EventKind::shipment, shipment_with([](json& j) { j.erase("shipment_id"); }),
-       kOrderId, ErrorCode::schema_violation, "shipment_id"},
+       shipment_with([](json& j) { j["document_date"] = "2026-02-30"; }), kOrderId,
+       ErrorCode::schema_violation, "document_date"},
+      {"shipment without a shipment_id", EventKind::shipment,
+       shipment_with([](json& j) { j.erase("shipment_id"); }), kOrderId,
+       ErrorCode::schema_violation, "shipment_id"},
       {"shipment of zero units", EventKind::shipment,
-       shipment_with([](json& j) { j["items"][0]["quantity"] = "0"; }), kOrderId, ErrorCode::schema_violation,
-       "quantity"},
-      {"shipment with an empty items list (absent means 'everything'; empty means nothing)", EventKind::shipment,
-       shipment_with([](json& j) { j["items"] = json::array(); }), kOrderId, ErrorCode::schema_violation, "items"},
-      {"refund of zero units", EventKind::refund, refund_with([](json& j) { j["items"][0]["quantity"] = "0"; }),
-       kOrderId, ErrorCode::schema_violation, "quantity"},
-      {"refund line without its amount", EventKind::refund, refund_with([](json& j) { j["items"][0].erase("amount"); }),
-       kOrderId, ErrorCode::schema_violation, "amount"},
-      {"refund line with negative kopecks", EventKind::refund, refund_with([](json& j) { j["items"][0]["amount"] = -1; }),
-       kOrderId, ErrorCode::schema_violation, "amount"},
+       shipment_with([](json& j) { j["items"][0]["quantity"] = "0"; }), kOrderId,
+       ErrorCode::schema_violation, "quantity"},
+      {"shipment with an empty items list (absent means 'everything'; empty means nothing)",
+       EventKind::shipment, shipment_with([](json& j) { j["items"] = json::array(); }), kOrderId,
+       ErrorCode::schema_violation, "items"},
+      {"refund of zero units", EventKind::refund,
+       refund_with([](json& j) { j["items"][0]["quantity"] = "0"; }), kOrderId,
+       ErrorCode::schema_violation, "quantity"},
+      {"refund line without its amount", EventKind::refund,
+       refund_with([](json& j) { j["items"][0].erase("amount"); }), kOrderId,
+       ErrorCode::schema_violation, "amount"},
+      {"refund line with negative kopecks", EventKind::refund,
+       refund_with([](json& j) { j["items"][0]["amount"] = -1; }), kOrderId,
+       ErrorCode::schema_violation, "amount"},
   };
   Decoder decoder;
   for (const auto& c : cases) {
@@ -316,10 +359,13 @@ TEST(Decode, BadMessagesAreRefusedWithAReason) {
         << c.why << ": " << decoded.rejection->message;
     EXPECT_FALSE(decoded.rejection->message.empty()) << c.why;
     EXPECT_TRUE(is_valid_utf8(decoded.rejection->message))
-        << c.why << ": the reason goes into JSON (dead letter, kassa.rejections), so it must be UTF-8";
+        << c.why
+        << ": the reason goes into JSON (dead letter, kassa.rejections), so it must be UTF-8";
     EXPECT_NE(decoded.rejection->message.find(c.mentions), std::string::npos)
-        << c.why << ": the reason should mention '" << c.mentions << "', got: " << decoded.rejection->message;
-    EXPECT_EQ(decoded.fingerprint, sha256_hex(c.payload)) << c.why << ": refused messages are fingerprinted too";
+        << c.why << ": the reason should mention '" << c.mentions
+        << "', got: " << decoded.rejection->message;
+    EXPECT_EQ(decoded.fingerprint, sha256_hex(c.payload))
+        << c.why << ": refused messages are fingerprinted too";
   }
 }
 

@@ -28,41 +28,50 @@ struct UuidCase {
 
 TEST(Encoding, UuidV5MatchesKnownVectors) {
   const UuidCase cases[] = {
-      {"the classic example: uuid.uuid5(uuid.NAMESPACE_DNS, 'python.org')", kNamespaceDns, "python.org",
-       "886313e1-3b8a-5372-9b90-0c9aee199e5d"},
+      {"the classic example: uuid.uuid5(uuid.NAMESPACE_DNS, 'python.org')", kNamespaceDns,
+       "python.org", "886313e1-3b8a-5372-9b90-0c9aee199e5d"},
       {"uuid.uuid5(uuid.NAMESPACE_DNS, 'www.example.com')", kNamespaceDns, "www.example.com",
        "2ed6657d-e927-568b-95e1-2665a8aea6a2"},
       {"uuid.uuid5(uuid.NAMESPACE_URL, 'http://python.org/')", kNamespaceUrl, "http://python.org/",
        "4c565f0d-3f5a-5890-b41b-20cf47701c5e"},
-      {"uuid.uuid5(uuid.NAMESPACE_OID, '1.2.3')", kNamespaceOid, "1.2.3", "42d5e23b-3a02-5135-85c6-52d1102f1f00"},
+      {"uuid.uuid5(uuid.NAMESPACE_OID, '1.2.3')", kNamespaceOid, "1.2.3",
+       "42d5e23b-3a02-5135-85c6-52d1102f1f00"},
       {"the same namespace written in capitals is the same namespace",
-       "6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "python.org", "886313e1-3b8a-5372-9b90-0c9aee199e5d"},
-      {"kassa's output namespace: the prepayment receipt id of an event (contract section 2)", kOutputNamespace,
-       "1b4e28ba-2fa1-11d2-883f-0016d3cca427:prepayment", "319eb919-1c60-5b63-b116-355645c02c79"},
+       "6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "python.org",
+       "886313e1-3b8a-5372-9b90-0c9aee199e5d"},
+      {"kassa's output namespace: the prepayment receipt id of an event (contract section 2)",
+       kOutputNamespace, "1b4e28ba-2fa1-11d2-883f-0016d3cca427:prepayment",
+       "319eb919-1c60-5b63-b116-355645c02c79"},
       {"the settlement receipt of the same event gets another id", kOutputNamespace,
        "1b4e28ba-2fa1-11d2-883f-0016d3cca427:settlement", "777a587d-36a9-5e2d-9d0b-0e30cff6ce2c"},
       {"names are hashed as UTF-8 bytes (Cyrillic)", kOutputNamespace, "Электрочайник",
        "76073b50-f0f0-5692-b3f0-7da12c48826f"},
-      {"an empty name is still a valid name", kOutputNamespace, "", "39b456ef-92fa-5070-9926-5654f2c9277c"},
+      {"an empty name is still a valid name", kOutputNamespace, "",
+       "39b456ef-92fa-5070-9926-5654f2c9277c"},
   };
   for (const auto& c : cases) EXPECT_EQ(uuid_v5(c.namespace_uuid, c.name), c.expected) << c.why;
 }
 
 TEST(Encoding, UuidV5RefusesABadNamespace) {
-  for (const char* bad : {"", "not-a-uuid", "6ba7b810-9dad-11d1-80b4-00c04fd430c", "6ba7b810-9dad-11d1-80b4-00c04fd430c8aa",
-                          "6ba7b810-9dad-11d1-80b4-00c04fd430zz"})
+  for (const char* bad :
+       {"", "not-a-uuid", "6ba7b810-9dad-11d1-80b4-00c04fd430c",
+        "6ba7b810-9dad-11d1-80b4-00c04fd430c8aa", "6ba7b810-9dad-11d1-80b4-00c04fd430zz"})
     EXPECT_THROW(uuid_v5(bad, "python.org"), std::invalid_argument) << '"' << bad << '"';
 }
 
 TEST(Encoding, Sha256MatchesKnownVectors) {
   const std::pair<std::string, const char*> cases[] = {
-      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},  // FIPS 180-2, B.1
-      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},     // the empty message
-      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",                 // FIPS 180-2, B.2
+      {"abc",
+       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},  // FIPS 180-2, B.1
+      {"",
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},  // the empty message
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",           // FIPS 180-2, B.2
        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-      {"чайник", "1bf205ce9bef59223b3ff615fcdbb2041058db2b936829ec89533172b99db6e6"},  // python3 hashlib
+      {"чайник",
+       "1bf205ce9bef59223b3ff615fcdbb2041058db2b936829ec89533172b99db6e6"},  // python3 hashlib
   };
-  for (const auto& [input, expected] : cases) EXPECT_EQ(sha256_hex(input), expected) << '"' << input << '"';
+  for (const auto& [input, expected] : cases)
+    EXPECT_EQ(sha256_hex(input), expected) << '"' << input << '"';
 }
 
 TEST(Encoding, Base64MatchesRfc4648) {
@@ -79,7 +88,8 @@ TEST(Encoding, Base64MatchesRfc4648) {
       {"\xfb\xff", "+/8="},              // the '+' of the alphabet
       {"\xff\xfe{", "//57"},             // what a non-UTF-8 dead letter payload looks like
   };
-  for (const auto& [input, expected] : cases) EXPECT_EQ(base64_encode(input), expected) << '"' << input << '"';
+  for (const auto& [input, expected] : cases)
+    EXPECT_EQ(base64_encode(input), expected) << '"' << input << '"';
 }
 
 struct Utf8Case {

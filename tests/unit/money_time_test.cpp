@@ -32,8 +32,9 @@ TEST(Money, HalfUpRounding) {
 }
 
 TEST(Money, RublesTextRoundTrips) {
-  const std::pair<Kopecks, const char*> cases[] = {
-      {0, "0.00"}, {1, "0.01"}, {37188, "371.88"}, {10000, "100.00"}, {-5, "-0.05"}, {4294967295, "42949672.95"}};
+  const std::pair<Kopecks, const char*> cases[] = {{0, "0.00"},       {1, "0.01"},
+                                                   {37188, "371.88"}, {10000, "100.00"},
+                                                   {-5, "-0.05"},     {4294967295, "42949672.95"}};
   for (const auto& [kopecks, text] : cases) {
     EXPECT_EQ(format_rubles(kopecks), text);
     EXPECT_EQ(parse_rubles(text), kopecks) << text;
@@ -58,13 +59,15 @@ TEST(Quantity, ParsesContractDecimals) {
 TEST(Time, ParsesStrictUtcAndMoscowDates) {
   const auto t = parse_utc("2025-12-31T21:00:00Z");
   ASSERT_TRUE(t);
-  EXPECT_EQ(moscow_date(*t), (CivilDate{2026, 1, 1})) << "21:00Z on Dec 31 is already 2026 in Moscow";
+  EXPECT_EQ(moscow_date(*t), (CivilDate{2026, 1, 1}))
+      << "21:00Z on Dec 31 is already 2026 in Moscow";
   EXPECT_EQ(moscow_date(*parse_utc("2025-12-31T20:59:59Z")), (CivilDate{2025, 12, 31}));
   EXPECT_EQ(format_moscow_atol(*t), "01.01.2026 00:00:00");
   EXPECT_EQ(format_utc(*parse_utc("2026-02-10T09:30:00.125Z")), "2026-02-10T09:30:00.125000Z");
   EXPECT_EQ(format_utc(*t), "2025-12-31T21:00:00Z");
-  for (const char* bad : {"2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+03:00",
-                          "2026-01-01 00:00:00Z", "2026-01-01T00:00:00.1234567Z", "2026-13-01T00:00:00Z"})
+  for (const char* bad :
+       {"2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+03:00",
+        "2026-01-01 00:00:00Z", "2026-01-01T00:00:00.1234567Z", "2026-13-01T00:00:00Z"})
     EXPECT_FALSE(parse_utc(bad).has_value()) << bad;
   EXPECT_TRUE(parse_utc("2024-02-29T00:00:00Z").has_value()) << "leap day";
 }

@@ -8,7 +8,8 @@
 namespace kassa::app {
 
 inline core::UtcTime utc_now() {
-  return {std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return {std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
               .count()};
 }
 

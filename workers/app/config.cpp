@@ -12,7 +12,8 @@ namespace kassa::app {
 
 const std::vector<ConfigKey>& config_keys() {
   static const std::vector<ConfigKey> keys = {
-      {"KASSA_PG_DSN", "postgresql://kassa@127.0.0.1:55432/kassa", "PostgreSQL, libpq conninfo or URI"},
+      {"KASSA_PG_DSN", "postgresql://kassa@127.0.0.1:55432/kassa",
+       "PostgreSQL, libpq conninfo or URI"},
       {"KASSA_KAFKA_BROKERS", "127.0.0.1:59092", "Kafka bootstrap servers"},
       {"KASSA_GROUP_ID", "kassa", "consumer group of `kassa run`"},
       {"KASSA_TOPIC_PAYMENTS", "invoicebox.payments.v1", "input: payment.succeeded"},
@@ -27,7 +28,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_BATCH_MAX_WAIT", "200ms", "longest wait to fill a batch"},
       {"KASSA_RELAY_BATCH", "500", "outbox rows published per relay round"},
       {"KASSA_LOG_LEVEL", "info", "debug, info, warn, error"},
-      {"KASSA_KAFKA_<PROPERTY>", "", "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
+      {"KASSA_KAFKA_<PROPERTY>", "",
+       "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
   };
   return keys;
 }
@@ -44,7 +46,8 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   static const std::map<std::string, long long> kUnits = {
       {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
   const auto it = kUnits.find(unit);
-  if (it == kUnits.end() || value < 0) throw ConfigError("not a duration: '" + text + "' (use e.g. 24h, 30m, 10s, 250ms)");
+  if (it == kUnits.end() || value < 0)
+    throw ConfigError("not a duration: '" + text + "' (use e.g. 24h, 30m, 10s, 250ms)");
   return std::chrono::milliseconds(value * it->second);
 }
 
@@ -71,7 +74,8 @@ std::map<std::string, std::string> read_file(const std::string& path) {
     const auto first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] == '#') continue;
     const auto eq = line.find('=');
-    if (eq == std::string::npos) throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
+    if (eq == std::string::npos)
+      throw ConfigError(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
     std::string key = line.substr(first, eq - first);
     while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
     out[key] = line.substr(eq + 1);
@@ -93,28 +97,43 @@ Config load_config(const std::optional<std::string>& file) {
   Config config;
   bus::Settings kafka_extra;
   for (const auto& [key, value] : values) {
-    if (key == "KASSA_PG_DSN") config.pg_dsn = value;
-    else if (key == "KASSA_KAFKA_BROKERS") config.brokers = value;
-    else if (key == "KASSA_GROUP_ID") config.group_id = value;
-    else if (key == "KASSA_TOPIC_PAYMENTS") config.topic_payments = value;
-    else if (key == "KASSA_TOPIC_SHIPMENTS") config.topic_shipments = value;
-    else if (key == "KASSA_TOPIC_REFUNDS") config.topic_refunds = value;
-    else if (key == "KASSA_TOPIC_RECEIPTS") config.topic_receipts = value;
-    else if (key == "KASSA_TOPIC_DOCUMENTS") config.topic_documents = value;
-    else if (key == "KASSA_TOPIC_DLQ") config.topic_dlq = value;
-    else if (key == "KASSA_HTTP_ADDR") config.http_addr = value;
+    if (key == "KASSA_PG_DSN")
+      config.pg_dsn = value;
+    else if (key == "KASSA_KAFKA_BROKERS")
+      config.brokers = value;
+    else if (key == "KASSA_GROUP_ID")
+      config.group_id = value;
+    else if (key == "KASSA_TOPIC_PAYMENTS")
+      config.topic_payments = value;
+    else if (key == "KASSA_TOPIC_SHIPMENTS")
+      config.topic_shipments = value;
+    else if (key == "KASSA_TOPIC_REFUNDS")
+      config.topic_refunds = value;
+    else if (key == "KASSA_TOPIC_RECEIPTS")
+      config.topic_receipts = value;
+    else if (key == "KASSA_TOPIC_DOCUMENTS")
+      config.topic_documents = value;
+    else if (key == "KASSA_TOPIC_DLQ")
+      config.topic_dlq = value;
+    else if (key == "KASSA_HTTP_ADDR")
+      config.http_addr = value;
     else if (key == "KASSA_ORPHAN_GRACE")
       config.orphan_grace = std::chrono::duration_cast<std::chrono::seconds>(parse_duration(value));
-    else if (key == "KASSA_BATCH_MAX_MESSAGES") config.batch_max_messages = parse_count(key, value);
-    else if (key == "KASSA_BATCH_MAX_WAIT") config.batch_max_wait = parse_duration(value);
-    else if (key == "KASSA_RELAY_BATCH") config.relay_batch = parse_count(key, value);
+    else if (key == "KASSA_BATCH_MAX_MESSAGES")
+      config.batch_max_messages = parse_count(key, value);
+    else if (key == "KASSA_BATCH_MAX_WAIT")
+      config.batch_max_wait = parse_duration(value);
+    else if (key == "KASSA_RELAY_BATCH")
+      config.relay_batch = parse_count(key, value);
     else if (key == "KASSA_LOG_LEVEL") {
       log::Level level;
-      if (!log::parse_level(value, level)) throw ConfigError("KASSA_LOG_LEVEL must be debug, info, warn or error");
+      if (!log::parse_level(value, level))
+        throw ConfigError("KASSA_LOG_LEVEL must be debug, info, warn or error");
       config.log_level = value;
     } else if (key.rfind("KASSA_KAFKA_", 0) == 0) {
       std::string name = key.substr(12);
-      for (char& c : name) c = c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : name)
+        c = c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       kafka_extra[name] = value;
     } else if (key.rfind("KASSA_FAULT", 0) == 0 || key == "KASSA_BIN") {
       // test hooks and tooling, read where they are used

@@ -36,7 +36,9 @@ struct Config {
   std::string log_level = "info";
   bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
 
-  std::vector<std::string> input_topics() const { return {topic_payments, topic_shipments, topic_refunds}; }
+  std::vector<std::string> input_topics() const {
+    return {topic_payments, topic_shipments, topic_refunds};
+  }
 };
 
 // One row of the configuration table (README and `kassa --help` print it).

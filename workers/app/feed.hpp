@@ -10,7 +10,8 @@ namespace kassa::app {
 
 // Produces in delivery order through one idempotent producer, so the order within each topic and
 // key is exactly the generator's. Throws if Kafka does not acknowledge every message.
-void publish_generated(const Config& config, const std::vector<gen::Message>& messages, bool show_progress);
+void publish_generated(const Config& config, const std::vector<gen::Message>& messages,
+                       bool show_progress);
 
 const std::string& topic_for(const Config& config, gen::Stream stream);
 

@@ -6,14 +6,17 @@
 
 namespace kassa::app {
 
-HttpServer::HttpServer(const std::string& address, Probes probes) : server_(std::make_unique<httplib::Server>()) {
+HttpServer::HttpServer(const std::string& address, Probes probes)
+    : server_(std::make_unique<httplib::Server>()) {
   const auto colon = address.rfind(':');
-  if (colon == std::string::npos) throw std::invalid_argument("KASSA_HTTP_ADDR must be host:port, got " + address);
+  if (colon == std::string::npos)
+    throw std::invalid_argument("KASSA_HTTP_ADDR must be host:port, got " + address);
   const std::string host = address.substr(0, colon);
   const int port = std::stoi(address.substr(colon + 1));
-  server_->Get("/metrics", [metrics = probes.metrics](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics(), "text/plain; version=0.0.4");
-  });
+  server_->Get("/metrics",
+               [metrics = probes.metrics](const httplib::Request&, httplib::Response& res) {
+                 res.set_content(metrics(), "text/plain; version=0.0.4");
+               });
   server_->Get("/healthz", [live = probes.live](const httplib::Request&, httplib::Response& res) {
     const bool ok = live();
     res.status = ok ? 200 : 503;
@@ -25,7 +28,8 @@ HttpServer::HttpServer(const std::string& address, Probes probes) : server_(std:
     res.set_content(ok ? "ready\n" : "not ready\n", "text/plain");
   });
   if (!server_->bind_to_port(host, port))
-    throw std::runtime_error("cannot listen on " + address + " (KASSA_HTTP_ADDR): address in use or not local");
+    throw std::runtime_error("cannot listen on " + address +
+                             " (KASSA_HTTP_ADDR): address in use or not local");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 

@@ -20,20 +20,30 @@ prometheus::Gauge& gauge(prometheus::Registry& registry, const char* name, const
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      db_retries(counter(*registry_, "kassa_db_retries_total", "Batch transactions retried after a transient error")),
-      fenced_batches(counter(*registry_, "kassa_fenced_batches_total",
-                             "Batches dropped because another consumer had moved the stored offsets")),
-      outbox_published(counter(*registry_, "kassa_outbox_published_total", "Outbox messages published to Kafka")),
-      outbox_failures(counter(*registry_, "kassa_outbox_failures_total", "Outbox messages Kafka did not acknowledge")),
-      outbox_pending(gauge(*registry_, "kassa_outbox_pending", "Outbox messages not yet published, at the last round")),
-      last_poll(gauge(*registry_, "kassa_last_poll_timestamp_seconds", "When the consumer loop last polled")),
-      assigned_partitions(gauge(*registry_, "kassa_assigned_partitions", "Input partitions assigned to this worker")),
-      consumer_lag(gauge(*registry_, "kassa_consumer_lag_messages",
-                         "Messages between the stored offsets and the end of the input partitions")) {
-  auto& events = prometheus::BuildCounter()
-                     .Name("kassa_events_total")
-                     .Help("Input messages by outcome (released: parked events applied once their payment came)")
-                     .Register(*registry_);
+      db_retries(counter(*registry_, "kassa_db_retries_total",
+                         "Batch transactions retried after a transient error")),
+      fenced_batches(
+          counter(*registry_, "kassa_fenced_batches_total",
+                  "Batches dropped because another consumer had moved the stored offsets")),
+      outbox_published(counter(*registry_, "kassa_outbox_published_total",
+                               "Outbox messages published to Kafka")),
+      outbox_failures(counter(*registry_, "kassa_outbox_failures_total",
+                              "Outbox messages Kafka did not acknowledge")),
+      outbox_pending(gauge(*registry_, "kassa_outbox_pending",
+                           "Outbox messages not yet published, at the last round")),
+      last_poll(gauge(*registry_, "kassa_last_poll_timestamp_seconds",
+                      "When the consumer loop last polled")),
+      assigned_partitions(gauge(*registry_, "kassa_assigned_partitions",
+                                "Input partitions assigned to this worker")),
+      consumer_lag(
+          gauge(*registry_, "kassa_consumer_lag_messages",
+                "Messages between the stored offsets and the end of the input partitions")) {
+  auto& events =
+      prometheus::BuildCounter()
+          .Name("kassa_events_total")
+          .Help(
+              "Input messages by outcome (released: parked events applied once their payment came)")
+          .Register(*registry_);
   for (const char* outcome : {"applied", "parked", "released", "duplicate", "rejected"})
     events_[outcome] = &events.Add({{"outcome", outcome}});
   auto& dead = prometheus::BuildCounter()
@@ -45,12 +55,13 @@ Metrics::Metrics()
     dead_letters_[name] = &dead.Add({{"error_code", name}});
   }
   batches_ = &counter(*registry_, "kassa_batches_total", "Committed batch transactions");
-  batch_seconds_ = &prometheus::BuildHistogram()
-                        .Name("kassa_batch_duration_seconds")
-                        .Help("Time to process and commit one batch")
-                        .Register(*registry_)
-                        .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                         0.25, 0.5, 1, 2.5, 5, 10});
+  batch_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("kassa_batch_duration_seconds")
+           .Help("Time to process and commit one batch")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1, 0.25, 0.5, 1, 2.5, 5, 10});
 }
 
 std::string Metrics::render() const {
@@ -66,7 +77,8 @@ void Metrics::count_batch(const ingest::Counts& counts, double seconds) {
   events_["duplicate"]->Increment(static_cast<double>(counts.duplicates));
   events_["rejected"]->Increment(static_cast<double>(counts.rejected));
   for (const auto& [code, n] : counts.rejected_by_code)
-    if (auto it = dead_letters_.find(code); it != dead_letters_.end()) it->second->Increment(static_cast<double>(n));
+    if (auto it = dead_letters_.find(code); it != dead_letters_.end())
+      it->second->Increment(static_cast<double>(n));
   batches_->Increment();
   batch_seconds_->Observe(seconds);
 }

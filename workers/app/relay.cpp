@@ -13,7 +13,10 @@ namespace kassa::app {
 
 struct Relay::Impl {
   Impl(const Config& config, Metrics* metrics)
-      : config(config), metrics(metrics), database(config.pg_dsn), producer(config.brokers, config.kafka_extra) {}
+      : config(config),
+        metrics(metrics),
+        database(config.pg_dsn),
+        producer(config.brokers, config.kafka_extra) {}
   const Config& config;
   Metrics* metrics;
   store::Database database;
@@ -21,7 +24,9 @@ struct Relay::Impl {
 };
 
 Relay::Relay(const Config& config, Metrics* metrics) : impl_(new Impl(config, metrics)) {}
-Relay::~Relay() { delete impl_; }
+Relay::~Relay() {
+  delete impl_;
+}
 
 std::size_t Relay::run_once() {
   pqxx::work tx(impl_->database.connection());
@@ -43,8 +48,9 @@ std::size_t Relay::run_once() {
     impl_->metrics->outbox_failures.Increment(static_cast<double>(rows->size() - published.size()));
   }
   if (published.size() < rows->size())
-    log::warn("relay: Kafka did not acknowledge " + std::to_string(rows->size() - published.size()) +
-              " outbox messages (" + error + "); they will be retried");
+    log::warn("relay: Kafka did not acknowledge " +
+              std::to_string(rows->size() - published.size()) + " outbox messages (" + error +
+              "); they will be retried");
   return published.size();
 }
 
@@ -64,7 +70,8 @@ void Relay::run(const std::atomic<bool>& stop) {
       published = run_once();
       backoff = std::chrono::milliseconds(100);
     } catch (const std::exception& e) {
-      log::warn(std::string("relay: ") + e.what() + "; retrying in " + std::to_string(backoff.count()) + " ms");
+      log::warn(std::string("relay: ") + e.what() + "; retrying in " +
+                std::to_string(backoff.count()) + " ms");
       if (store::is_transient(e)) impl_->database.reset();
       std::unique_lock lock(mutex_);
       wakeup_.wait_for(lock, backoff, [&] { return stop.load(); });

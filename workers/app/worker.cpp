@@ -37,7 +37,8 @@ bool is_poison(const std::exception& error) {
     const std::string state = sql->sqlstate();
     return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
   }
-  if (dynamic_cast<const pqxx::failure*>(&error) != nullptr) return false;  // connection-level trouble
+  if (dynamic_cast<const pqxx::failure*>(&error) != nullptr)
+    return false;  // connection-level trouble
   return dynamic_cast<const std::logic_error*>(&error) != nullptr ||
          dynamic_cast<const nlohmann::json::exception*>(&error) != nullptr;
 }
@@ -45,7 +46,11 @@ bool is_poison(const std::exception& error) {
 class Loop {
  public:
   Loop(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop)
-      : config_(config), options_(options), metrics_(metrics), stop_(stop), database_(config.pg_dsn) {
+      : config_(config),
+        options_(options),
+        metrics_(metrics),
+        stop_(stop),
+        database_(config.pg_dsn) {
     topics_.dlq = config.topic_dlq;
   }
 
@@ -65,7 +70,8 @@ class Loop {
     consumer_options.batch_max_messages = config_.batch_max_messages;
     consumer_options.batch_max_wait = config_.batch_max_wait;
     consumer_options.extra = config_.kafka_extra;
-    bus::Consumer consumer(consumer_options, [this](const auto& keys) { return load_positions(keys); });
+    bus::Consumer consumer(consumer_options,
+                           [this](const auto& keys) { return load_positions(keys); });
     consumer_ = &consumer;
 
     bus::Watermarks targets;
@@ -73,8 +79,9 @@ class Loop {
       targets = consumer.watermarks(std::chrono::seconds(30));
       std::int64_t total = 0;
       for (const auto& [key, range] : targets) total += range.high - range.low;
-      log::info("run: will stop once the stored offsets reach the current end offsets (" + std::to_string(total) +
-                " messages in " + std::to_string(targets.size()) + " partitions)");
+      log::info("run: will stop once the stored offsets reach the current end offsets (" +
+                std::to_string(total) + " messages in " + std::to_string(targets.size()) +
+                " partitions)");
     }
 
     Relay relay(config_, &metrics_);
@@ -106,7 +113,8 @@ class Loop {
         summary_.caught_up = true;
         break;
       }
-      if (options_.progress_every.count() > 0 && Clock::now() - last_progress >= options_.progress_every) {
+      if (options_.progress_every.count() > 0 &&
+          Clock::now() - last_progress >= options_.progress_every) {
         last_progress = Clock::now();
         progress();
       }
@@ -120,7 +128,8 @@ class Loop {
     if (relay_thread.joinable()) relay_thread.join();
     if (summary_.caught_up) relay.drain(stop_);  // a bounded run leaves nothing unpublished
     summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (first_message_) summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
+    if (first_message_)
+      summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
     return summary_;
   }
 
@@ -128,7 +137,8 @@ class Loop {
   void heartbeat() {
     metrics_.last_poll.Set(static_cast<double>(utc_now().unix_micros) / 1e6);
     last_turn_ = Clock::now();
-    if (consumer_ != nullptr) metrics_.assigned_partitions.Set(static_cast<double>(consumer_->assigned_partitions()));
+    if (consumer_ != nullptr)
+      metrics_.assigned_partitions.Set(static_cast<double>(consumer_->assigned_partitions()));
   }
 
   std::unique_ptr<HttpServer> start_http() {
@@ -150,8 +160,9 @@ class Loop {
         const int applied = store::applied_schema_version(database_.connection());
         if (applied >= needed) return;
         if (Clock::now() >= next_log) {
-          log::warn("run: database schema is at version " + std::to_string(applied) + ", this kassa needs " +
-                    std::to_string(needed) + "; waiting for `kassa migrate`");
+          log::warn("run: database schema is at version " + std::to_string(applied) +
+                    ", this kassa needs " + std::to_string(needed) +
+                    "; waiting for `kassa migrate`");
           next_log = Clock::now() + std::chrono::seconds(10);
         }
       } catch (const std::exception& e) {
@@ -178,7 +189,8 @@ class Loop {
         if (!store::is_transient(e)) throw;
         database_.reset();
         metrics_.db_retries.Increment();
-        log::warn(std::string(what) + ": " + e.what() + "; retrying in " + std::to_string(backoff.count()) + " ms");
+        log::warn(std::string(what) + ": " + e.what() + "; retrying in " +
+                  std::to_string(backoff.count()) + " ms");
         std::this_thread::sleep_for(backoff);
         heartbeat();
         backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
@@ -193,8 +205,9 @@ class Loop {
     store::Offsets stored;
     // If we are stopping before the offsets could be read, nothing will be committed anyway: the
     // batch transaction checks `stop` first, and the offset compare-and-set would fence it.
-    with_retry("run: reading stored offsets",
-               [&] { stored = store::read_offsets(database_.connection(), config_.group_id, topics); });
+    with_retry("run: reading stored offsets", [&] {
+      stored = store::read_offsets(database_.connection(), config_.group_id, topics);
+    });
     bus::Positions out;
     for (const auto& key : keys) {
       const auto it = stored.find(key);
@@ -220,7 +233,8 @@ class Loop {
   }
 
   // One transaction for the whole batch; see the header for the failure handling.
-  void process_decoded(const std::vector<ingest::DecodedMessage>& batch, Clock::time_point started) {
+  void process_decoded(const std::vector<ingest::DecodedMessage>& batch,
+                       Clock::time_point started) {
     const auto next = next_offsets(batch);
     const auto needs = ingest::needs_of(batch);
     ingest::BatchResult result;
@@ -238,7 +252,8 @@ class Loop {
         break;
       } catch (const store::FencedError& e) {
         metrics_.fenced_batches.Increment();
-        log::warn(std::string("run: ") + e.what() + "; dropping the batch and re-reading from PostgreSQL offsets");
+        log::warn(std::string("run: ") + e.what() +
+                  "; dropping the batch and re-reading from PostgreSQL offsets");
         consumer_->resync();
         return;
       } catch (const store::ConflictError& e) {
@@ -309,9 +324,10 @@ class Loop {
 
   void progress() {
     const auto& c = summary_.counts;
-    log::info("run: " + std::to_string(c.messages) + " messages: " + std::to_string(c.applied) + " applied, " +
-              std::to_string(c.duplicates) + " duplicates, " + std::to_string(c.parked - c.released) +
-              " waiting for payment, " + std::to_string(c.rejected) + " dead-lettered" +
+    log::info("run: " + std::to_string(c.messages) + " messages: " + std::to_string(c.applied) +
+              " applied, " + std::to_string(c.duplicates) + " duplicates, " +
+              std::to_string(c.parked - c.released) + " waiting for payment, " +
+              std::to_string(c.rejected) + " dead-lettered" +
               (options_.until_caught_up ? ", " + std::to_string(lag_) + " to go" : ""));
   }
 
@@ -334,7 +350,8 @@ class Loop {
 
 }  // namespace
 
-RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop) {
+RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& metrics,
+                      std::atomic<bool>& stop) {
   Loop loop(config, options, metrics, stop);
   return loop.run();
 }

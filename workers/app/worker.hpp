@@ -28,7 +28,8 @@ struct RunSummary {
   std::int64_t batches = 0;
   double seconds = 0;       // the whole run, group join included
   double busy_seconds = 0;  // from the first message polled to the last commit
-  std::vector<double> batch_seconds;  // each committed batch's processing time (kept for the benchmark)
+  std::vector<double>
+      batch_seconds;  // each committed batch's processing time (kept for the benchmark)
   bool caught_up = false;
 };
 
@@ -39,6 +40,7 @@ struct RunOptions {
   std::chrono::seconds progress_every{10};
 };
 
-RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop);
+RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& metrics,
+                      std::atomic<bool>& stop);
 
 }  // namespace kassa::app

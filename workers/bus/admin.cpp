@@ -13,13 +13,15 @@ struct EventDeleter {
 };
 
 Handle admin_client(const std::string& brokers) {
-  return make_handle(RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", brokers}, {"client.id", "kassa-admin"}}));
+  return make_handle(RD_KAFKA_PRODUCER,
+                     make_conf({{"bootstrap.servers", brokers}, {"client.id", "kassa-admin"}}));
 }
 
 // Waits for the admin result event and checks each topic's result; `ignore` is an acceptable error.
 void check_results(rd_kafka_t* handle, rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
                    rd_kafka_resp_err_t ignore, const char* what) {
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(rd_kafka_queue_poll(queue, static_cast<int>(timeout.count())));
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
+      rd_kafka_queue_poll(queue, static_cast<int>(timeout.count())));
   (void)handle;
   if (!event) throw KafkaError(std::string(what) + ": no answer from the broker");
   if (rd_kafka_event_error(event.get()))
@@ -34,21 +36,23 @@ void check_results(rd_kafka_t* handle, rd_kafka_queue_t* queue, std::chrono::mil
     const auto err = rd_kafka_topic_result_error(results[i]);
     if (err && err != ignore)
       throw KafkaError(std::string(what) + " " + rd_kafka_topic_result_name(results[i]) + ": " +
-                       (rd_kafka_topic_result_error_string(results[i]) ? rd_kafka_topic_result_error_string(results[i])
-                                                                       : rd_kafka_err2str(err)));
+                       (rd_kafka_topic_result_error_string(results[i])
+                            ? rd_kafka_topic_result_error_string(results[i])
+                            : rd_kafka_err2str(err)));
   }
 }
 
 }  // namespace
 
-void create_topics(const std::string& brokers, const std::vector<std::string>& topics, int partitions,
-                   std::chrono::milliseconds timeout) {
+void create_topics(const std::string& brokers, const std::vector<std::string>& topics,
+                   int partitions, std::chrono::milliseconds timeout) {
   if (topics.empty()) return;
   Handle handle = admin_client(brokers);
   std::vector<rd_kafka_NewTopic_t*> requests;
   char error[512];
   for (const auto& topic : topics) {
-    rd_kafka_NewTopic_t* request = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, error, sizeof error);
+    rd_kafka_NewTopic_t* request =
+        rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, error, sizeof error);
     if (request == nullptr) {
       rd_kafka_NewTopic_destroy_array(requests.data(), requests.size());
       throw KafkaError("topic " + topic + ": " + error);
@@ -58,7 +62,8 @@ void create_topics(const std::string& brokers, const std::vector<std::string>& t
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(handle.get()));
   rd_kafka_CreateTopics(handle.get(), requests.data(), requests.size(), nullptr, queue.get());
   rd_kafka_NewTopic_destroy_array(requests.data(), requests.size());
-  check_results(handle.get(), queue.get(), timeout, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS, "create topic");
+  check_results(handle.get(), queue.get(), timeout, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
+                "create topic");
 }
 
 void delete_topics(const std::string& brokers, const std::vector<std::string>& topics,
@@ -70,7 +75,8 @@ void delete_topics(const std::string& brokers, const std::vector<std::string>& t
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(handle.get()));
   rd_kafka_DeleteTopics(handle.get(), requests.data(), requests.size(), nullptr, queue.get());
   rd_kafka_DeleteTopic_destroy_array(requests.data(), requests.size());
-  check_results(handle.get(), queue.get(), timeout, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "delete topic");
+  check_results(handle.get(), queue.get(), timeout, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                "delete topic");
 }
 
 }  // namespace kassa::bus

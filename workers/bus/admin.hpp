@@ -11,8 +11,8 @@
 namespace kassa::bus {
 
 // Creates the topics that do not exist yet; existing ones are left alone.
-void create_topics(const std::string& brokers, const std::vector<std::string>& topics, int partitions,
-                   std::chrono::milliseconds timeout);
+void create_topics(const std::string& brokers, const std::vector<std::string>& topics,
+                   int partitions, std::chrono::milliseconds timeout);
 void delete_topics(const std::string& brokers, const std::vector<std::string>& topics,
                    std::chrono::milliseconds timeout);
 

@@ -1,6 +1,7 @@
 #include "bus/consumer.hpp"
 
 #include <cstring>
+#include <thread>
 
 #include "support/log.hpp"
 
@@ -23,7 +24,8 @@ Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
       {"partition.assignment.strategy", "range"},
       {"max.poll.interval.ms", "300000"},
       {"session.timeout.ms", "30000"},
-      // End-of-partition events tell the cross-topic merge that a quiet partition holds nothing back.
+      // End-of-partition events tell the cross-topic merge that a quiet partition holds nothing
+      // back.
       {"enable.partition.eof", "true"},
   };
   for (const auto& [key, value] : options_.extra) settings[key] = value;
@@ -55,8 +57,8 @@ void Consumer::close() {
     log::warn(std::string("consumer close: ") + rd_kafka_err2str(err));
 }
 
-void Consumer::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
-                                  void* opaque) {
+void Consumer::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<Consumer*>(opaque);
   // Exceptions must not unwind through librdkafka's C frames: keep the first one and rethrow it
   // from poll_batch(), on our side of the call.
@@ -84,7 +86,8 @@ void Consumer::on_assign(rd_kafka_topic_partition_list_t* partitions) {
     positions_[key] = next;
     inflow_[key] = Inflow{};
   }
-  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
+  const bool cooperative =
+      std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
   if (cooperative) {
     if (rd_kafka_error_t* error = rd_kafka_incremental_assign(handle_.get(), partitions)) {
       const std::string message = rd_kafka_error_string(error);
@@ -94,7 +97,8 @@ void Consumer::on_assign(rd_kafka_topic_partition_list_t* partitions) {
   } else if (const auto err = rd_kafka_assign(handle_.get(), partitions)) {
     throw KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
   }
-  log::info("consumer: assigned " + std::to_string(partitions->cnt) + " partitions, resuming from PostgreSQL offsets");
+  log::info("consumer: assigned " + std::to_string(partitions->cnt) +
+            " partitions, resuming from PostgreSQL offsets");
 }
 
 void Consumer::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
@@ -103,9 +107,11 @@ void Consumer::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     positions_.erase(key);
     inflow_.erase(key);
   }
-  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
+  const bool cooperative =
+      std::strcmp(rd_kafka_rebalance_protocol(handle_.get()), "COOPERATIVE") == 0;
   if (cooperative) {
-    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(handle_.get(), partitions)) rd_kafka_error_destroy(error);
+    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(handle_.get(), partitions))
+      rd_kafka_error_destroy(error);
   } else {
     rd_kafka_assign(handle_.get(), nullptr);
   }
@@ -124,8 +130,10 @@ std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& messa
   out.source.has_key = message.key != nullptr;
   rd_kafka_timestamp_type_t type;
   out.timestamp_ms = rd_kafka_message_timestamp(&message, &type);
-  if (message.key != nullptr) out.source.key.assign(static_cast<const char*>(message.key), message.key_len);
-  if (message.payload != nullptr) out.source.payload.assign(static_cast<const char*>(message.payload), message.len);
+  if (message.key != nullptr)
+    out.source.key.assign(static_cast<const char*>(message.key), message.key_len);
+  if (message.payload != nullptr)
+    out.source.payload.assign(static_cast<const char*>(message.payload), message.len);
   return out;
 }
 
@@ -139,14 +147,17 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
   // (partitions far ahead are paused meanwhile, so memory stays bounded).
   std::size_t checked_at = 0;
   while (!stop.load()) {
-    if (buffered >= options_.batch_max_messages && buffered >= checked_at + options_.batch_max_messages / 4 + 1) {
+    if (buffered >= options_.batch_max_messages &&
+        buffered >= checked_at + options_.batch_max_messages / 4 + 1) {
       checked_at = buffered;
       if (releasable(options_.batch_max_messages)) break;
       apply_backpressure();
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_.get(), static_cast<int>(left.count()));
+    rd_kafka_message_t* message =
+        rd_kafka_consumer_poll(handle_.get(), static_cast<int>(left.count()));
     if (message == nullptr) continue;
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (message->rkt != nullptr) {
@@ -160,11 +171,13 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
       const ingest::PartitionKey key{converted->source.topic, converted->source.partition};
       const auto position = positions_.find(key);
       const auto flow = inflow_.find(key);
-      // Only assigned partitions, and nothing behind the position we hold (a stale fetch after a seek).
+      // Only assigned partitions, and nothing behind the position we hold (a stale fetch after a
+      // seek).
       if (flow != inflow_.end() && !(position != positions_.end() && position->second &&
                                      converted->source.offset < *position->second)) {
         flow->second.at_end = false;
-        flow->second.last_timestamp = std::max(flow->second.last_timestamp, converted->timestamp_ms);
+        flow->second.last_timestamp =
+            std::max(flow->second.last_timestamp, converted->timestamp_ms);
         flow->second.pending.push_back(std::move(*converted));
         ++buffered;
       }
@@ -243,7 +256,8 @@ void Consumer::committed(const Offsets& next) {
   PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
   for (const auto& [key, offset] : next) {
     if (auto it = positions_.find(key); it != positions_.end()) it->second = offset;
-    rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition)->offset = offset;
+    rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition)->offset =
+        offset;
   }
   // Fails for partitions revoked meanwhile; harmless, PostgreSQL already has the offsets.
   rd_kafka_offsets_store(handle_.get(), list.get());
@@ -275,7 +289,8 @@ void Consumer::resync() {
     rd_kafka_error_destroy(error);
     throw KafkaError("seek: " + message);
   }
-  log::warn("consumer: resynchronized " + std::to_string(keys.size()) + " partitions from PostgreSQL offsets");
+  log::warn("consumer: resynchronized " + std::to_string(keys.size()) +
+            " partitions from PostgreSQL offsets");
 }
 
 Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
@@ -283,7 +298,8 @@ Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
   for (const auto& [topic, kind] : options_.topics) {
     const rd_kafka_metadata_t* metadata = nullptr;
     rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), topic.c_str(), nullptr);
-    const auto err = rd_kafka_metadata(handle_.get(), 0, handle, &metadata, static_cast<int>(timeout.count()));
+    const auto err =
+        rd_kafka_metadata(handle_.get(), 0, handle, &metadata, static_cast<int>(timeout.count()));
     rd_kafka_topic_destroy(handle);
     if (err) throw KafkaError("metadata of " + topic + ": " + rd_kafka_err2str(err));
     std::vector<std::int32_t> partitions;
@@ -293,15 +309,32 @@ Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
         rd_kafka_metadata_destroy(metadata);
         throw KafkaError("topic " + topic + ": " + reason);
       }
-      for (int p = 0; p < metadata->topics[t].partition_cnt; ++p) partitions.push_back(metadata->topics[t].partitions[p].id);
+      for (int p = 0; p < metadata->topics[t].partition_cnt; ++p)
+        partitions.push_back(metadata->topics[t].partitions[p].id);
     }
     rd_kafka_metadata_destroy(metadata);
     for (const auto partition : partitions) {
-      std::int64_t low = 0, high = 0;
-      if (const auto werr = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &low, &high,
-                                                             static_cast<int>(timeout.count())))
-        throw KafkaError("watermarks of " + topic + ": " + rd_kafka_err2str(werr));
-      out[{topic, partition}] = {low, high};
+      // A partition whose leader is moving (or a topic just created) answers "not leader" for a
+      // moment: retry those within the timeout, fail on anything else.
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      auto backoff = std::chrono::milliseconds(50);
+      for (;;) {
+        std::int64_t low = 0, high = 0;
+        const auto werr = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &low,
+                                                           &high, static_cast<int>(timeout.count()));
+        if (!werr) {
+          out[{topic, partition}] = {low, high};
+          break;
+        }
+        const bool transient = werr == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                               werr == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                               werr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                               werr == RD_KAFKA_RESP_ERR__TRANSPORT || werr == RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (!transient || std::chrono::steady_clock::now() + backoff > deadline)
+          throw KafkaError("watermarks of " + topic + ": " + rd_kafka_err2str(werr));
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+      }
     }
   }
   return out;

@@ -58,7 +58,8 @@ struct ConsumerOptions {
 
 class Consumer {
  public:
-  // Returns the stored next offset of each partition (nullopt: none stored, start at the beginning).
+  // Returns the stored next offset of each partition (nullopt: none stored, start at the
+  // beginning).
   using OffsetsLoader = std::function<Positions(const std::vector<ingest::PartitionKey>&)>;
 
   Consumer(ConsumerOptions options, OffsetsLoader load_offsets);

@@ -1,13 +1,13 @@
 #include "bus/kafka.hpp"
 
-
 namespace kassa::bus {
 
 rd_kafka_conf_t* make_conf(const Settings& settings) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char error[512];
   for (const auto& [key, value] : settings) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
+        RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       throw KafkaError("kafka setting " + key + ": " + error);
     }

@@ -25,13 +25,20 @@ Producer::Producer(const std::string& brokers, const Settings& extra) {
       {"message.timeout.ms", "30000"},
   };
   // KASSA_KAFKA_* properties are shared by consumer and producer; leave the consumer's own out.
-  static const char* const kConsumerOnly[] = {"group.id", "group.instance.id", "session.timeout.ms",
-                                              "heartbeat.interval.ms", "max.poll.interval.ms",
-                                              "auto.offset.reset", "enable.auto.commit",
-                                              "auto.commit.interval.ms", "partition.assignment.strategy",
-                                              "enable.partition.eof", "isolation.level"};
+  static const char* const kConsumerOnly[] = {"group.id",
+                                              "group.instance.id",
+                                              "session.timeout.ms",
+                                              "heartbeat.interval.ms",
+                                              "max.poll.interval.ms",
+                                              "auto.offset.reset",
+                                              "enable.auto.commit",
+                                              "auto.commit.interval.ms",
+                                              "partition.assignment.strategy",
+                                              "enable.partition.eof",
+                                              "isolation.level"};
   for (const auto& [key, value] : extra) {
-    if (std::find(std::begin(kConsumerOnly), std::end(kConsumerOnly), key) == std::end(kConsumerOnly))
+    if (std::find(std::begin(kConsumerOnly), std::end(kConsumerOnly), key) ==
+        std::end(kConsumerOnly))
       settings[key] = value;
   }
   rd_kafka_conf_t* conf = make_conf(settings);
@@ -46,19 +53,20 @@ void Producer::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message,
   if (!delivery->ok) delivery->error = rd_kafka_err2str(message->err);
 }
 
-std::vector<bool> Producer::send(const std::vector<Record>& records, std::chrono::milliseconds timeout,
-                                 std::string* error) {
+std::vector<bool> Producer::send(const std::vector<Record>& records,
+                                 std::chrono::milliseconds timeout, std::string* error) {
   std::vector<Delivery> deliveries(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
     rd_kafka_resp_err_t err;
     // The local queue may be full under load: serve delivery reports and try again.
     for (;;) {
-      err = rd_kafka_producev(handle_.get(), RD_KAFKA_V_TOPIC(r.topic.c_str()),
-                              RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
-                              RD_KAFKA_V_KEY(r.has_key ? r.key.data() : nullptr, r.has_key ? r.key.size() : 0),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&deliveries[i]),
-                              RD_KAFKA_V_END);
+      err = rd_kafka_producev(
+          handle_.get(), RD_KAFKA_V_TOPIC(r.topic.c_str()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+          RD_KAFKA_V_KEY(r.has_key ? r.key.data() : nullptr, r.has_key ? r.key.size() : 0),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&deliveries[i]),
+          RD_KAFKA_V_END);
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
       rd_kafka_poll(handle_.get(), 100);
     }

@@ -24,7 +24,8 @@ class Producer {
 
   // Produces all records and waits (up to `timeout`) for their delivery reports. Returns one flag
   // per record: true when the broker acknowledged it. `error` gets the first failure's reason.
-  std::vector<bool> send(const std::vector<Record>& records, std::chrono::milliseconds timeout, std::string* error);
+  std::vector<bool> send(const std::vector<Record>& records, std::chrono::milliseconds timeout,
+                         std::string* error);
 
  private:
   static void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void*);

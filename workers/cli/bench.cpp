@@ -33,24 +33,27 @@ struct Mode {
 void add_bench(CLI::App& app, const Context& context, int& status) {
   auto* bench = app.add_subcommand("bench", "measure throughput and latency, printing figures");
   bench->require_subcommand(1);
-  auto* ingest = bench->add_subcommand("ingest", "full pipeline vs one transaction per event, same data");
+  auto* ingest =
+      bench->add_subcommand("ingest", "full pipeline vs one transaction per event, same data");
   static gen::Options options;
   options.orders = 5000;
   static bool skip_naive = false;
-  ingest->add_option("--orders", options.orders, "orders to generate (about 3 messages each)")->capture_default_str();
+  ingest->add_option("--orders", options.orders, "orders to generate (about 3 messages each)")
+      ->capture_default_str();
   ingest->add_option("--seed", options.seed, "generator seed")->capture_default_str();
   ingest->add_flag("--skip-naive", skip_naive, "measure the pipeline only");
   ingest->callback([&context, &status] {
     const auto base = context.config();
-    const std::string suffix = std::to_string(std::chrono::system_clock::now().time_since_epoch().count() / 1000);
+    const std::string suffix =
+        std::to_string(std::chrono::system_clock::now().time_since_epoch().count() / 1000);
     app::Config config = base;
     config.topic_payments = "kassa-bench." + suffix + ".payments";
     config.topic_shipments = "kassa-bench." + suffix + ".shipments";
     config.topic_refunds = "kassa-bench." + suffix + ".refunds";
     config.topic_dlq = "kassa-bench." + suffix + ".dlq";
     config.http_addr.clear();
-    const std::vector<std::string> topics = {config.topic_payments, config.topic_shipments, config.topic_refunds,
-                                             config.topic_dlq};
+    const std::vector<std::string> topics = {config.topic_payments, config.topic_shipments,
+                                             config.topic_refunds, config.topic_dlq};
     bus::create_topics(config.brokers, topics, 6, std::chrono::seconds(30));
 
     const auto generated = gen::generate(options);
@@ -83,19 +86,25 @@ void add_bench(CLI::App& app, const Context& context, int& status) {
     }
     bus::delete_topics(config.brokers, topics, std::chrono::seconds(30));
 
-    std::printf("\nkassa bench ingest: %zu messages (%d orders, seed %llu), produced in %.2f s (%.0f msg/s)\n",
-                generated.messages.size(), options.orders, static_cast<unsigned long long>(options.seed),
-                produce_seconds, static_cast<double>(generated.messages.size()) / produce_seconds);
-    std::printf("%-10s %7s %10s %12s %10s %14s %14s\n", "mode", "batch", "messages", "busy s", "events/s",
-                "batch p50 ms", "batch p99 ms");
+    std::printf(
+        "\nkassa bench ingest: %zu messages (%d orders, seed %llu), produced in %.2f s (%.0f "
+        "msg/s)\n",
+        generated.messages.size(), options.orders, static_cast<unsigned long long>(options.seed),
+        produce_seconds, static_cast<double>(generated.messages.size()) / produce_seconds);
+    std::printf("%-10s %7s %10s %12s %10s %14s %14s\n", "mode", "batch", "messages", "busy s",
+                "events/s", "batch p50 ms", "batch p99 ms");
     for (const auto& [mode, s] : results) {
-      const double rate = s.busy_seconds > 0 ? static_cast<double>(s.counts.messages) / s.busy_seconds : 0;
+      const double rate =
+          s.busy_seconds > 0 ? static_cast<double>(s.counts.messages) / s.busy_seconds : 0;
       std::printf("%-10s %7zu %10lld %12.2f %10.0f %14.2f %14.2f\n", mode.name, mode.batch,
                   static_cast<long long>(s.counts.messages), s.busy_seconds, rate,
-                  percentile(s.batch_seconds, 0.5) * 1000, percentile(s.batch_seconds, 0.99) * 1000);
+                  percentile(s.batch_seconds, 0.5) * 1000,
+                  percentile(s.batch_seconds, 0.99) * 1000);
     }
-    if (results.size() == 2 && results[1].second.busy_seconds > 0 && results[0].second.busy_seconds > 0)
-      std::printf("pipeline / naive: %.1fx\n", results[1].second.busy_seconds / results[0].second.busy_seconds);
+    if (results.size() == 2 && results[1].second.busy_seconds > 0 &&
+        results[0].second.busy_seconds > 0)
+      std::printf("pipeline / naive: %.1fx\n",
+                  results[1].second.busy_seconds / results[0].second.busy_seconds);
     std::fflush(stdout);
     status = 0;
   });

@@ -22,31 +22,45 @@ void write_lines(const std::string& path, const std::vector<std::string>& lines)
 }  // namespace
 
 void add_gen(CLI::App& app, const Context& context, int& status) {
-  auto* command = app.add_subcommand("gen", "generate a reproducible event stream, Invoicebox state and truth");
+  auto* command =
+      app.add_subcommand("gen", "generate a reproducible event stream, Invoicebox state and truth");
   static gen::Options options;
   static bool to_kafka = false;
   static std::string events_file, invoicebox_file, truth_file;
-  command->add_option("--seed", options.seed, "random seed (same seed, same bytes)")->capture_default_str();
+  command->add_option("--seed", options.seed, "random seed (same seed, same bytes)")
+      ->capture_default_str();
   command->add_option("--orders", options.orders, "number of orders")->capture_default_str();
-  command->add_option("--legal-share", options.legal_share, "share of legal (organization) buyers")->capture_default_str();
-  command->add_option("--malformed-rate", options.malformed_rate, "share of orders with one bad extra event")
+  command->add_option("--legal-share", options.legal_share, "share of legal (organization) buyers")
       ->capture_default_str();
-  command->add_option("--duplicate-rate", options.duplicate_rate, "share of events delivered twice")->capture_default_str();
-  command->add_option("--reorder-rate", options.reorder_rate, "share of orders whose payment comes last")
+  command
+      ->add_option("--malformed-rate", options.malformed_rate,
+                   "share of orders with one bad extra event")
       ->capture_default_str();
-  command->add_option("--discrepancy-rate", options.discrepancy_rate, "share of orders with an Invoicebox discrepancy")
+  command->add_option("--duplicate-rate", options.duplicate_rate, "share of events delivered twice")
       ->capture_default_str();
-  command->add_option("--orphan-rate", options.orphan_rate, "share of orders whose payment never comes")
+  command
+      ->add_option("--reorder-rate", options.reorder_rate,
+                   "share of orders whose payment comes last")
+      ->capture_default_str();
+  command
+      ->add_option("--discrepancy-rate", options.discrepancy_rate,
+                   "share of orders with an Invoicebox discrepancy")
+      ->capture_default_str();
+  command
+      ->add_option("--orphan-rate", options.orphan_rate,
+                   "share of orders whose payment never comes")
       ->capture_default_str();
   command->add_option("--from", options.from, "earliest payment time (UTC)")->capture_default_str();
   command->add_option("--to", options.to, "latest payment time (UTC)")->capture_default_str();
   command->add_flag("--kafka", to_kafka, "publish to the input topics (KASSA_TOPIC_*)");
-  command->add_option("--events", events_file, "write the stream as NDJSON {topic, key, value | value_base64}");
+  command->add_option("--events", events_file,
+                      "write the stream as NDJSON {topic, key, value | value_base64}");
   command->add_option("--invoicebox", invoicebox_file, "write Invoicebox API v3 orders as NDJSON");
   command->add_option("--truth", truth_file, "write what kassa must find (JSON)");
   command->callback([&context, &status] {
     if (!to_kafka && events_file.empty() && invoicebox_file.empty() && truth_file.empty())
-      throw CLI::ValidationError("gen", "nothing to do: give --kafka, --events, --invoicebox and/or --truth");
+      throw CLI::ValidationError(
+          "gen", "nothing to do: give --kafka, --events, --invoicebox and/or --truth");
     const auto config = context.config();
     const auto output = gen::generate(options);
     if (!events_file.empty()) {
@@ -64,8 +78,9 @@ void add_gen(CLI::App& app, const Context& context, int& status) {
     if (!invoicebox_file.empty()) write_lines(invoicebox_file, output.invoicebox_state);
     if (!truth_file.empty()) write_lines(truth_file, {output.truth.dump(2)});
     if (to_kafka) app::publish_generated(config, output.messages, output.messages.size() > 20000);
-    std::printf("kassa gen: %zu messages for %d orders (seed %llu)%s\n", output.messages.size(), options.orders,
-                static_cast<unsigned long long>(options.seed), to_kafka ? ", published to Kafka" : "");
+    std::printf("kassa gen: %zu messages for %d orders (seed %llu)%s\n", output.messages.size(),
+                options.orders, static_cast<unsigned long long>(options.seed),
+                to_kafka ? ", published to Kafka" : "");
     status = 0;
   });
 }

@@ -1,7 +1,7 @@
 // `kassa migrate`: applies db/V*.sql (compiled in), idempotent, safe to run twice at once.
+#include "store/migrate.hpp"
 #include "cli/commands.hpp"
 #include "store/database.hpp"
-#include "store/migrate.hpp"
 #include "support/log.hpp"
 
 namespace kassa::cli {
@@ -14,7 +14,8 @@ void add_migrate(CLI::App& app, const Context& context, int& status) {
     const auto config = context.config();
     store::Database database(config.pg_dsn);
     const auto report = store::migrate(database.connection());
-    std::printf("kassa migrate: schema at version %d (%d applied now)\n", report.current, report.applied);
+    std::printf("kassa migrate: schema at version %d (%d applied now)\n", report.current,
+                report.applied);
     status = 0;
   });
 }

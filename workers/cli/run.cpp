@@ -13,10 +13,13 @@ void print_summary(const app::RunSummary& s, const char* title) {
   std::printf("  %-34s %10lld\n", "messages read", static_cast<long long>(c.messages));
   std::printf("  %-34s %10lld\n", "events applied", static_cast<long long>(c.applied));
   std::printf("  %-34s %10lld\n", "duplicates ignored", static_cast<long long>(c.duplicates));
-  std::printf("  %-34s %10lld\n", "parked (waited for their payment)", static_cast<long long>(c.parked));
-  std::printf("  %-34s %10lld\n", "  released when the payment came", static_cast<long long>(c.released));
+  std::printf("  %-34s %10lld\n", "parked (waited for their payment)",
+              static_cast<long long>(c.parked));
+  std::printf("  %-34s %10lld\n", "  released when the payment came",
+              static_cast<long long>(c.released));
   std::printf("  %-34s %10lld\n", "dead-lettered", static_cast<long long>(c.rejected));
-  for (const auto& [code, n] : c.rejected_by_code) std::printf("    %-32s %10lld\n", code.c_str(), static_cast<long long>(n));
+  for (const auto& [code, n] : c.rejected_by_code)
+    std::printf("    %-32s %10lld\n", code.c_str(), static_cast<long long>(n));
   std::fflush(stdout);
 }
 

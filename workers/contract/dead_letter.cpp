@@ -6,14 +6,12 @@
 
 namespace kassa::contract {
 
-std::string dead_letter_json(const core::Source& source, const core::Rejection& rejection, core::UtcTime failed_at,
-                             const std::string& event_id) {
-  nlohmann::json j = {{"source_topic", source.topic},
-                      {"partition", source.partition},
-                      {"offset", source.offset},
-                      {"error_code", core::error_code_name(rejection.code)},
-                      {"error", rejection.message},
-                      {"failed_at", core::format_utc(failed_at)}};
+std::string dead_letter_json(const core::Source& source, const core::Rejection& rejection,
+                             core::UtcTime failed_at, const std::string& event_id) {
+  nlohmann::json j = {
+      {"source_topic", source.topic}, {"partition", source.partition},
+      {"offset", source.offset},      {"error_code", core::error_code_name(rejection.code)},
+      {"error", rejection.message},   {"failed_at", core::format_utc(failed_at)}};
   if (!source.has_key) {
     j["key"] = nullptr;
   } else if (is_valid_utf8(source.key)) {

@@ -20,7 +20,9 @@ namespace {
 using core::ErrorCode;
 using nlohmann::json;
 
-core::Rejection reject(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+core::Rejection reject(ErrorCode code, std::string message) {
+  return {code, std::move(message)};
+}
 
 std::string string_or_empty(const json& object, const char* field) {
   const auto it = object.find(field);
@@ -43,17 +45,20 @@ core::EventHeader header_from_json(const json& j) {
 
 // Formats the schema cannot check; returns a message when something is off.
 std::optional<std::string> check_formats(core::EventKind kind, const json& j) {
-  if (!core::parse_utc(j.at("occurred_at").get<std::string>())) return "occurred_at is not a valid UTC time";
+  if (!core::parse_utc(j.at("occurred_at").get<std::string>()))
+    return "occurred_at is not a valid UTC time";
   auto positive = [](const json& items, const char* where) -> std::optional<std::string> {
     for (const auto& item : items)
-      if (quantity_of(item.at("quantity")).milli <= 0) return std::string(where) + " quantity must be > 0";
+      if (quantity_of(item.at("quantity")).milli <= 0)
+        return std::string(where) + " quantity must be > 0";
     return std::nullopt;
   };
   switch (kind) {
     case core::EventKind::payment:
       return positive(j.at("items"), "item");
     case core::EventKind::shipment:
-      if (!core::parse_date(j.at("document_date").get<std::string>())) return "document_date is not a valid date";
+      if (!core::parse_date(j.at("document_date").get<std::string>()))
+        return "document_date is not a valid date";
       if (j.contains("items")) return positive(j.at("items"), "shipment item");
       return std::nullopt;
     case core::EventKind::refund:
@@ -86,7 +91,8 @@ core::Event event_from_json(core::EventKind kind, const json& j) {
       p.currency = j.at("currency").get<std::string>();
       p.amount = j.at("amount").get<core::Kopecks>();
       const auto& c = j.at("customer");
-      p.customer.type = c.at("type") == "legal" ? core::CustomerType::legal : core::CustomerType::private_person;
+      p.customer.type =
+          c.at("type") == "legal" ? core::CustomerType::legal : core::CustomerType::private_person;
       p.customer.name = string_or_empty(c, "name");
       p.customer.email = string_or_empty(c, "email");
       p.customer.phone = string_or_empty(c, "phone");
@@ -118,7 +124,8 @@ core::Event event_from_json(core::EventKind kind, const json& j) {
       s.document_date = core::parse_date(j.at("document_date").get<std::string>()).value();
       if (j.contains("items")) {
         s.items.emplace();
-        for (const auto& i : j.at("items")) s.items->push_back({i.at("sku").get<std::string>(), quantity_of(i.at("quantity"))});
+        for (const auto& i : j.at("items"))
+          s.items->push_back({i.at("sku").get<std::string>(), quantity_of(i.at("quantity"))});
       }
       return s;
     }
@@ -129,7 +136,8 @@ core::Event event_from_json(core::EventKind kind, const json& j) {
       r.amount = j.at("amount").get<core::Kopecks>();
       r.reason = string_or_empty(j, "reason");
       for (const auto& i : j.at("items"))
-        r.items.push_back({i.at("sku").get<std::string>(), quantity_of(i.at("quantity")), i.at("amount").get<core::Kopecks>()});
+        r.items.push_back({i.at("sku").get<std::string>(), quantity_of(i.at("quantity")),
+                           i.at("amount").get<core::Kopecks>()});
       return r;
     }
   }
@@ -141,7 +149,8 @@ struct Decoder::Impl {
   valijson::Validator validator;
 
   Impl() {
-    const char* files[3] = {"payment.succeeded.v1.json", "shipment.confirmed.v1.json", "refund.succeeded.v1.json"};
+    const char* files[3] = {"payment.succeeded.v1.json", "shipment.confirmed.v1.json",
+                            "refund.succeeded.v1.json"};
     for (int i = 0; i < 3; ++i) {
       const json document = json::parse(schema_text(files[i]));
       valijson::SchemaParser parser;
@@ -164,7 +173,8 @@ struct Decoder::Impl {
       std::string path;
       for (const auto& part : error.context) path += part == "<root>" ? "$" : part;
       // valijson reports the enclosing failures too; keep the most specific ones.
-      if (error.description.find("Failed to validate against schema associated with property") != std::string::npos ||
+      if (error.description.find("Failed to validate against schema associated with property") !=
+              std::string::npos ||
           error.description.find("Failed to validate item") != std::string::npos)
         continue;
       if (!message.empty()) message += "; ";
@@ -178,7 +188,8 @@ struct Decoder::Impl {
 Decoder::Decoder() : impl_(std::make_unique<Impl>()) {}
 Decoder::~Decoder() = default;
 
-Decoded Decoder::decode(core::EventKind expected, const std::optional<std::string>& key, std::string_view payload) {
+Decoded Decoder::decode(core::EventKind expected, const std::optional<std::string>& key,
+                        std::string_view payload) {
   Decoded out;
   out.fingerprint = sha256_hex(payload);
   if (!is_valid_utf8(payload)) {
@@ -196,8 +207,9 @@ Decoded Decoder::decode(core::EventKind expected, const std::optional<std::strin
   }
   const std::string event_type = string_or_empty(document, "event_type");
   if (const auto kind = kind_from_event_type(event_type); kind && *kind != expected) {
-    out.rejection = reject(ErrorCode::event_type_mismatch, "event_type " + event_type + " does not belong on the " +
-                                                                std::string(core::event_kind_name(expected)) + " topic");
+    out.rejection = reject(ErrorCode::event_type_mismatch,
+                           "event_type " + event_type + " does not belong on the " +
+                               std::string(core::event_kind_name(expected)) + " topic");
     return out;
   }
   if (auto problem = impl_->validate(expected, document)) {
@@ -210,11 +222,14 @@ Decoded Decoder::decode(core::EventKind expected, const std::optional<std::strin
   }
   const std::string order_id = document.at("order_id").get<std::string>();
   if (!key || *key != order_id) {
-    // The key is raw bytes: quote it as text only when it is UTF-8, so that the reason (dead letter,
-    // kassa.rejections) stays valid UTF-8 and serializable.
-    const std::string shown = !key ? "" : is_valid_utf8(*key) ? *key : "(base64) " + base64_encode(*key);
-    out.rejection = reject(ErrorCode::key_mismatch, key ? "message key " + shown + " differs from order_id " + order_id
-                                                        : "message has no key; expected order_id " + order_id);
+    // The key is raw bytes: quote it as text only when it is UTF-8, so that the reason (dead
+    // letter, kassa.rejections) stays valid UTF-8 and serializable.
+    const std::string shown = !key                  ? ""
+                              : is_valid_utf8(*key) ? *key
+                                                    : "(base64) " + base64_encode(*key);
+    out.rejection = reject(ErrorCode::key_mismatch,
+                           key ? "message key " + shown + " differs from order_id " + order_id
+                               : "message has no key; expected order_id " + order_id);
     return out;
   }
   out.event = event_from_json(expected, document);

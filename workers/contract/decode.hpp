@@ -17,9 +17,9 @@
 namespace kassa::contract {
 
 struct Decoded {
-  std::optional<core::Event> event;           // set when the message is a valid event
-  std::optional<core::Rejection> rejection;   // set otherwise
-  std::string fingerprint;                    // SHA-256 of the payload bytes (event_id conflicts)
+  std::optional<core::Event> event;          // set when the message is a valid event
+  std::optional<core::Rejection> rejection;  // set otherwise
+  std::string fingerprint;                   // SHA-256 of the payload bytes (event_id conflicts)
 };
 
 // Holds the parsed schemas and a validator; not thread-safe (one per consumer thread).
@@ -31,7 +31,8 @@ class Decoder {
   Decoder& operator=(const Decoder&) = delete;
 
   // `expected` is the kind of the topic the message came from; `key` is the Kafka key, if any.
-  Decoded decode(core::EventKind expected, const std::optional<std::string>& key, std::string_view payload);
+  Decoded decode(core::EventKind expected, const std::optional<std::string>& key,
+                 std::string_view payload);
 
  private:
   struct Impl;

@@ -16,20 +16,28 @@ core::UtcTime time_of(const json& value) {
 }
 
 json source_to_json(const core::Source& s) {
-  json j = {{"topic", s.topic}, {"partition", s.partition}, {"offset", s.offset}, {"key", s.key}, {"payload", s.payload}};
+  json j = {{"topic", s.topic},
+            {"partition", s.partition},
+            {"offset", s.offset},
+            {"key", s.key},
+            {"payload", s.payload}};
   if (!s.has_key) j["has_key"] = false;  // only the rare keyless message says so
   return j;
 }
 
 core::Source source_from_json(const json& j) {
-  return {j.at("topic"), j.at("partition"), j.at("offset"), j.at("key"), j.at("payload"), j.value("has_key", true)};
+  return {j.at("topic"), j.at("partition"), j.at("offset"),
+          j.at("key"),   j.at("payload"),   j.value("has_key", true)};
 }
 
 }  // namespace
 
 json order_to_json(const core::OrderState& order) {
-  json j = {{"order_id", order.order_id}, {"merchant_id", order.merchant_id}, {"payment", nullptr},
-            {"shipment_ids", order.shipment_ids}, {"refund_ids", order.refund_ids}};
+  json j = {{"order_id", order.order_id},
+            {"merchant_id", order.merchant_id},
+            {"payment", nullptr},
+            {"shipment_ids", order.shipment_ids},
+            {"refund_ids", order.refund_ids}};
   if (const auto& p = order.payment) {
     const auto& c = p->customer;
     j["payment"] = {{"event_id", p->event_id},
@@ -89,11 +97,16 @@ core::OrderState order_from_json(const json& j) {
   order.refund_ids = j.at("refund_ids").get<std::vector<std::string>>();
   if (const auto& p = j.at("payment"); !p.is_null()) {
     const auto& c = p.at("customer");
-    core::Customer customer{c.at("type") == "legal" ? core::CustomerType::legal : core::CustomerType::private_person,
-                            c.at("name"), c.at("email"), c.at("phone"), c.at("inn"), c.at("kpp")};
-    order.payment = core::PaymentInfo{p.at("event_id"),  p.at("payment_id"), p.at("merchant_order_id"),
-                                      p.at("currency"),  p.at("amount"),     std::move(customer),
-                                      time_of(p.at("occurred_at"))};
+    core::Customer customer{
+        c.at("type") == "legal" ? core::CustomerType::legal : core::CustomerType::private_person,
+        c.at("name"),
+        c.at("email"),
+        c.at("phone"),
+        c.at("inn"),
+        c.at("kpp")};
+    order.payment = core::PaymentInfo{
+        p.at("event_id"), p.at("payment_id"),  p.at("merchant_order_id"),   p.at("currency"),
+        p.at("amount"),   std::move(customer), time_of(p.at("occurred_at"))};
   }
   for (const auto& l : j.at("lines")) {
     core::OrderLine line;
@@ -115,8 +128,12 @@ core::OrderState order_from_json(const json& j) {
     line.refunded_shipped = {l.at("refunded_shipped")};
     line.refunded_shipped_amount = l.at("refunded_shipped_amount");
     for (const auto& s : l.at("settlements"))
-      line.settlements.push_back({s.at("event_id"), time_of(s.at("occurred_at")), {s.at("quantity")}, s.at("amount"),
-                                  {s.at("reversed")}, s.at("reversed_amount")});
+      line.settlements.push_back({s.at("event_id"),
+                                  time_of(s.at("occurred_at")),
+                                  {s.at("quantity")},
+                                  s.at("amount"),
+                                  {s.at("reversed")},
+                                  s.at("reversed_amount")});
     order.lines.push_back(std::move(line));
   }
   for (const auto& p : j.at("parked")) {

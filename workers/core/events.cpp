@@ -8,26 +8,35 @@ const EventHeader& header_of(const Event& event) {
 
 EventKind kind_of(const Event& event) {
   switch (event.index()) {
-    case 0: return EventKind::payment;
-    case 1: return EventKind::shipment;
-    default: return EventKind::refund;
+    case 0:
+      return EventKind::payment;
+    case 1:
+      return EventKind::shipment;
+    default:
+      return EventKind::refund;
   }
 }
 
 std::string_view event_type_name(EventKind kind) {
   switch (kind) {
-    case EventKind::payment: return "payment.succeeded";
-    case EventKind::shipment: return "shipment.confirmed";
-    case EventKind::refund: return "refund.succeeded";
+    case EventKind::payment:
+      return "payment.succeeded";
+    case EventKind::shipment:
+      return "shipment.confirmed";
+    case EventKind::refund:
+      return "refund.succeeded";
   }
   return "";
 }
 
 std::string_view event_kind_name(EventKind kind) {
   switch (kind) {
-    case EventKind::payment: return "payment";
-    case EventKind::shipment: return "shipment";
-    case EventKind::refund: return "refund";
+    case EventKind::payment:
+      return "payment";
+    case EventKind::shipment:
+      return "shipment";
+    case EventKind::refund:
+      return "refund";
   }
   return "";
 }

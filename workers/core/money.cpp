@@ -45,7 +45,8 @@ std::optional<Kopecks> parse_rubles(std::string_view text) {
   Kopecks rubles = 0;
   std::from_chars(whole.data(), whole.data() + whole.size(), rubles);
   Kopecks cents = 0;
-  for (std::size_t i = 0; i < 2; ++i) cents = cents * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  for (std::size_t i = 0; i < 2; ++i)
+    cents = cents * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
   const Kopecks total = rubles * 100 + cents;
   return negative ? -total : total;
 }

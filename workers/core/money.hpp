@@ -1,5 +1,6 @@
 // Money is integer kopecks everywhere inside kassa. Rubles with two decimals exist only at the
-// edges (ATOL bodies, Invoicebox exports), converted by the functions here, never via floating point.
+// edges (ATOL bodies, Invoicebox exports), converted by the functions here, never via floating
+// point.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,8 @@ Kopecks mul_div_half_up(Kopecks amount, std::int64_t numerator, std::int64_t den
 // 12345 -> "123.45", -5 -> "-0.05".
 std::string format_rubles(Kopecks amount);
 
-// "123.45", "123.4", "123", "-0.05" -> kopecks. More than two decimals, exponents or junk -> nullopt.
+// "123.45", "123.4", "123", "-0.05" -> kopecks. More than two decimals, exponents or junk ->
+// nullopt.
 std::optional<Kopecks> parse_rubles(std::string_view text);
 
 }  // namespace kassa::core

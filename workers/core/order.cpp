@@ -6,7 +6,9 @@
 namespace kassa::core {
 namespace {
 
-Rejection reject(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+Rejection reject(ErrorCode code, std::string message) {
+  return {code, std::move(message)};
+}
 
 bool contains(const std::vector<std::string>& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -41,17 +43,21 @@ Step apply_shipment(OrderState& state, const ShipmentConfirmed& shipment, const 
   if (shipment.items) {
     for (const auto& item : *shipment.items) {
       const auto line = find_line(state, item.sku);
-      if (!line) return rejected(event, reject(ErrorCode::unknown_sku, "shipment names unknown sku " + item.sku));
+      if (!line)
+        return rejected(event,
+                        reject(ErrorCode::unknown_sku, "shipment names unknown sku " + item.sku));
       const auto open = state.lines[*line].open_quantity();
       if (item.quantity > open)
-        return rejected(event, reject(ErrorCode::over_shipment,
-                                      "sku " + item.sku + ": shipping " + format_quantity(item.quantity) +
-                                          ", open " + format_quantity(open)));
+        return rejected(
+            event, reject(ErrorCode::over_shipment, "sku " + item.sku + ": shipping " +
+                                                        format_quantity(item.quantity) + ", open " +
+                                                        format_quantity(open)));
       wanted.emplace_back(*line, item.quantity);
     }
   } else {
     for (std::size_t i = 0; i < state.lines.size(); ++i)
-      if (state.lines[i].open_quantity().milli > 0) wanted.emplace_back(i, state.lines[i].open_quantity());
+      if (state.lines[i].open_quantity().milli > 0)
+        wanted.emplace_back(i, state.lines[i].open_quantity());
     if (wanted.empty())
       return rejected(event, reject(ErrorCode::over_shipment, "nothing left to ship"));
   }
@@ -62,15 +68,17 @@ Step apply_shipment(OrderState& state, const ShipmentConfirmed& shipment, const 
     const bool completes = quantity == line.open_quantity();
     // Never more than is still open: earlier lots rounded half up may have taken the last kopecks
     // (2 kopecks for 4 units ship as 1, 1, 0, 0), and the completing lot must not go negative.
-    const Kopecks amount = completes ? line.open_amount()
-                                     : std::min(line.open_amount(),
-                                                mul_div_half_up(line.item.total_amount, quantity.milli,
-                                                                line.item.quantity.milli));
+    const Kopecks amount =
+        completes
+            ? line.open_amount()
+            : std::min(line.open_amount(), mul_div_half_up(line.item.total_amount, quantity.milli,
+                                                           line.item.quantity.milli));
     line.shipped += quantity;
     line.shipped_amount += amount;
-    line.settlements.push_back({shipment.header.event_id, shipment.header.occurred_at, quantity, amount, {}, 0});
-    step.parts.push_back({index, quantity, amount, LinePart::Basis::settlement, shipment.header.occurred_at,
-                          shipment.header.event_id});
+    line.settlements.push_back(
+        {shipment.header.event_id, shipment.header.occurred_at, quantity, amount, {}, 0});
+    step.parts.push_back({index, quantity, amount, LinePart::Basis::settlement,
+                          shipment.header.occurred_at, shipment.header.event_id});
     step.amount += amount;
   }
   state.shipment_ids.push_back(shipment.shipment_id);
@@ -96,9 +104,10 @@ std::vector<RefundPiece> plan_refund_line(const OrderLine& line, Quantity quanti
   std::vector<RefundPiece> pieces;
   const Quantity unshipped = std::min(quantity, line.open_quantity());
   if (unshipped.milli > 0) {
-    const Kopecks value = unshipped == line.open_quantity()
-                              ? line.open_amount()
-                              : mul_div_half_up(line.item.total_amount, unshipped.milli, line.item.quantity.milli);
+    const Kopecks value =
+        unshipped == line.open_quantity()
+            ? line.open_amount()
+            : mul_div_half_up(line.item.total_amount, unshipped.milli, line.item.quantity.milli);
     pieces.push_back({LinePart::Basis::prepayment, 0, unshipped, value, line.open_amount(), 0});
   }
   Quantity left = quantity - unshipped;
@@ -107,9 +116,11 @@ std::vector<RefundPiece> plan_refund_line(const OrderLine& line, Quantity quanti
     const Quantity available = s.quantity - s.reversed;
     if (available.milli <= 0) continue;
     const Quantity take = std::min(available, left);
-    const Kopecks value =
-        take == available ? s.amount - s.reversed_amount : mul_div_half_up(s.amount, take.milli, s.quantity.milli);
-    pieces.push_back({LinePart::Basis::settlement, k, take, value, s.amount - s.reversed_amount, 0});
+    const Kopecks value = take == available
+                              ? s.amount - s.reversed_amount
+                              : mul_div_half_up(s.amount, take.milli, s.quantity.milli);
+    pieces.push_back(
+        {LinePart::Basis::settlement, k, take, value, s.amount - s.reversed_amount, 0});
     left -= take;
   }
   return pieces;
@@ -119,13 +130,17 @@ Step apply_refund(OrderState& state, const RefundSucceeded& refund, const Event&
   std::vector<std::pair<std::size_t, std::vector<RefundPiece>>> plans;
   for (const auto& item : refund.items) {
     const auto index = find_line(state, item.sku);
-    if (!index) return rejected(event, reject(ErrorCode::unknown_sku, "refund names unknown sku " + item.sku));
+    if (!index)
+      return rejected(event,
+                      reject(ErrorCode::unknown_sku, "refund names unknown sku " + item.sku));
     const OrderLine& line = state.lines[*index];
-    const Quantity refundable = line.item.quantity - line.refunded_unshipped - line.refunded_shipped;
+    const Quantity refundable =
+        line.item.quantity - line.refunded_unshipped - line.refunded_shipped;
     if (item.quantity > refundable)
-      return rejected(event, reject(ErrorCode::over_refund, "sku " + item.sku + ": refunding " +
-                                                                format_quantity(item.quantity) + ", refundable " +
-                                                                format_quantity(refundable)));
+      return rejected(
+          event, reject(ErrorCode::over_refund, "sku " + item.sku + ": refunding " +
+                                                    format_quantity(item.quantity) +
+                                                    ", refundable " + format_quantity(refundable)));
     auto pieces = plan_refund_line(line, item.quantity);
     Kopecks worth = 0, held = 0;
     for (const auto& piece : pieces) {
@@ -133,18 +148,20 @@ Step apply_refund(OrderState& state, const RefundSucceeded& refund, const Event&
       held += piece.cap;
     }
     if (item.amount > held)
-      return rejected(event, reject(ErrorCode::over_refund, "sku " + item.sku + ": refunding " +
-                                                                format_rubles(item.amount) + " RUB for " +
-                                                                format_quantity(item.quantity) + ", only " +
-                                                                format_rubles(held) + " RUB left to refund for them"));
+      return rejected(event,
+                      reject(ErrorCode::over_refund,
+                             "sku " + item.sku + ": refunding " + format_rubles(item.amount) +
+                                 " RUB for " + format_quantity(item.quantity) + ", only " +
+                                 format_rubles(held) + " RUB left to refund for them"));
     Kopecks money_left = item.amount;
     for (std::size_t p = 0; p < pieces.size(); ++p) {
       pieces[p].amount = p + 1 == pieces.size() ? money_left
                          : worth == 0           ? 0
-                                                : mul_div_half_up(item.amount, pieces[p].value, worth);
+                                      : mul_div_half_up(item.amount, pieces[p].value, worth);
       money_left -= pieces[p].amount;
     }
-    // Rounding may push a part past what its receipt still holds; move the excess to parts with room.
+    // Rounding may push a part past what its receipt still holds; move the excess to parts with
+    // room.
     Kopecks excess = 0;
     for (auto& piece : pieces) {
       if (piece.amount > piece.cap) {
@@ -167,15 +184,16 @@ Step apply_refund(OrderState& state, const RefundSucceeded& refund, const Event&
       if (piece.basis == LinePart::Basis::prepayment) {
         line.refunded_unshipped += piece.quantity;
         line.refunded_unshipped_amount += piece.amount;
-        step.parts.push_back({index, piece.quantity, piece.amount, piece.basis, state.payment->occurred_at,
-                              state.payment->event_id});
+        step.parts.push_back({index, piece.quantity, piece.amount, piece.basis,
+                              state.payment->occurred_at, state.payment->event_id});
       } else {
         SettlementPart& s = line.settlements[piece.settlement];
         s.reversed += piece.quantity;
         s.reversed_amount += piece.amount;
         line.refunded_shipped += piece.quantity;
         line.refunded_shipped_amount += piece.amount;
-        step.parts.push_back({index, piece.quantity, piece.amount, piece.basis, s.occurred_at, s.event_id});
+        step.parts.push_back(
+            {index, piece.quantity, piece.amount, piece.basis, s.occurred_at, s.event_id});
       }
     }
   }
@@ -198,10 +216,11 @@ Step apply_to_paid(OrderState& state, const Event& event) {
   const auto& header = header_of(event);
   if (header.merchant_id != state.merchant_id)
     return rejected(event, reject(ErrorCode::merchant_mismatch,
-                                  "event merchant " + header.merchant_id + " differs from the order's " +
-                                      state.merchant_id));
+                                  "event merchant " + header.merchant_id +
+                                      " differs from the order's " + state.merchant_id));
   if (const auto* shipment = std::get_if<ShipmentConfirmed>(&event)) {
-    if (contains(state.shipment_ids, shipment->shipment_id)) return step_for(event, Outcome::duplicate);
+    if (contains(state.shipment_ids, shipment->shipment_id))
+      return step_for(event, Outcome::duplicate);
     return apply_shipment(state, *shipment, event);
   }
   const auto& refund = std::get<RefundSucceeded>(event);
@@ -209,22 +228,25 @@ Step apply_to_paid(OrderState& state, const Event& event) {
   return apply_refund(state, refund, event);
 }
 
-std::vector<Step> apply_payment(OrderState& state, const PaymentSucceeded& payment, const Event& event) {
+std::vector<Step> apply_payment(OrderState& state, const PaymentSucceeded& payment,
+                                const Event& event) {
   if (state.payment) {
-    if (state.payment->payment_id == payment.payment_id) return {step_for(event, Outcome::duplicate)};
+    if (state.payment->payment_id == payment.payment_id)
+      return {step_for(event, Outcome::duplicate)};
     return {rejected(event, reject(ErrorCode::duplicate_payment,
                                    "order already paid by payment " + state.payment->payment_id))};
   }
   state.merchant_id = payment.header.merchant_id;
-  state.payment = PaymentInfo{payment.header.event_id, payment.payment_id, payment.merchant_order_id,
-                              payment.currency,        payment.amount,     payment.customer,
-                              payment.header.occurred_at};
+  state.payment = PaymentInfo{
+      payment.header.event_id, payment.payment_id, payment.merchant_order_id, payment.currency,
+      payment.amount,          payment.customer,   payment.header.occurred_at};
   Step step = step_for(event, Outcome::applied);
   step.amount = payment.amount;
   for (std::size_t i = 0; i < payment.items.size(); ++i) {
     state.lines.push_back(OrderLine{payment.items[i], {}, 0, {}, 0, {}, 0, {}});
-    step.parts.push_back({i, payment.items[i].quantity, payment.items[i].total_amount, LinePart::Basis::prepayment,
-                          payment.header.occurred_at, payment.header.event_id});
+    step.parts.push_back({i, payment.items[i].quantity, payment.items[i].total_amount,
+                          LinePart::Basis::prepayment, payment.header.occurred_at,
+                          payment.header.event_id});
   }
   std::vector<Step> steps{std::move(step)};
 
@@ -249,16 +271,21 @@ Kopecks OrderState::shipped_amount() const {
 
 Kopecks OrderState::refunded_amount() const {
   Kopecks total = 0;
-  for (const auto& line : lines) total += line.refunded_unshipped_amount + line.refunded_shipped_amount;
+  for (const auto& line : lines)
+    total += line.refunded_unshipped_amount + line.refunded_shipped_amount;
   return total;
 }
 
 std::string_view outcome_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::applied: return "applied";
-    case Outcome::parked: return "parked";
-    case Outcome::duplicate: return "duplicate";
-    case Outcome::rejected: return "rejected";
+    case Outcome::applied:
+      return "applied";
+    case Outcome::parked:
+      return "parked";
+    case Outcome::duplicate:
+      return "duplicate";
+    case Outcome::rejected:
+      return "rejected";
   }
   return "";
 }
@@ -269,13 +296,16 @@ std::optional<Rejection> check_event(const Event& event) {
     std::set<std::string> skus;
     for (const auto& item : payment->items) {
       sum += item.total_amount;
-      if (!skus.insert(item.sku).second) return reject(ErrorCode::duplicate_sku, "sku " + item.sku + " appears twice");
+      if (!skus.insert(item.sku).second)
+        return reject(ErrorCode::duplicate_sku, "sku " + item.sku + " appears twice");
     }
     if (sum != payment->amount)
       return reject(ErrorCode::amount_mismatch, "amount " + std::to_string(payment->amount) +
-                                                    " differs from the sum of item totals " + std::to_string(sum));
+                                                    " differs from the sum of item totals " +
+                                                    std::to_string(sum));
     const auto& customer = payment->customer;
-    if (customer.type == CustomerType::private_person && customer.email.empty() && customer.phone.empty())
+    if (customer.type == CustomerType::private_person && customer.email.empty() &&
+        customer.phone.empty())
       return reject(ErrorCode::missing_contact, "a private customer needs an email or a phone");
     return std::nullopt;
   }
@@ -283,7 +313,8 @@ std::optional<Rejection> check_event(const Event& event) {
     std::set<std::string> skus;
     if (shipment->items)
       for (const auto& item : *shipment->items)
-        if (!skus.insert(item.sku).second) return reject(ErrorCode::duplicate_sku, "sku " + item.sku + " appears twice");
+        if (!skus.insert(item.sku).second)
+          return reject(ErrorCode::duplicate_sku, "sku " + item.sku + " appears twice");
     return std::nullopt;
   }
   const auto& refund = std::get<RefundSucceeded>(event);
@@ -291,17 +322,20 @@ std::optional<Rejection> check_event(const Event& event) {
   std::set<std::string> skus;
   for (const auto& item : refund.items) {
     sum += item.amount;
-    if (!skus.insert(item.sku).second) return reject(ErrorCode::duplicate_sku, "sku " + item.sku + " appears twice");
+    if (!skus.insert(item.sku).second)
+      return reject(ErrorCode::duplicate_sku, "sku " + item.sku + " appears twice");
   }
   if (sum != refund.amount)
     return reject(ErrorCode::amount_mismatch, "amount " + std::to_string(refund.amount) +
-                                                  " differs from the sum of line amounts " + std::to_string(sum));
+                                                  " differs from the sum of line amounts " +
+                                                  std::to_string(sum));
   return std::nullopt;
 }
 
 std::vector<Step> apply_event(OrderState& state, const Event& event, const Source& source) {
   if (auto rejection = check_event(event)) return {rejected(event, std::move(*rejection))};
-  if (const auto* payment = std::get_if<PaymentSucceeded>(&event)) return apply_payment(state, *payment, event);
+  if (const auto* payment = std::get_if<PaymentSucceeded>(&event))
+    return apply_payment(state, *payment, event);
   if (state.payment) return {apply_to_paid(state, event)};
 
   // No payment yet: park, unless the same business id is already waiting.

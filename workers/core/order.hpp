@@ -54,7 +54,9 @@ struct OrderLine {
   std::vector<SettlementPart> settlements;
 
   Quantity open_quantity() const { return item.quantity - shipped - refunded_unshipped; }
-  Kopecks open_amount() const { return item.total_amount - shipped_amount - refunded_unshipped_amount; }
+  Kopecks open_amount() const {
+    return item.total_amount - shipped_amount - refunded_unshipped_amount;
+  }
 };
 
 struct PaymentInfo {

@@ -25,7 +25,8 @@ std::string format_quantity(Quantity quantity) {
   std::string text = std::to_string(quantity.milli / 1000);
   std::int64_t fraction = quantity.milli % 1000;
   if (fraction == 0) return text;
-  std::string digits = {static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+  std::string digits = {static_cast<char>('0' + fraction / 100),
+                        static_cast<char>('0' + fraction / 10 % 10),
                         static_cast<char>('0' + fraction % 10)};
   while (digits.back() == '0') digits.pop_back();
   return text + "." + digits;

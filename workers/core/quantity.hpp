@@ -15,8 +15,14 @@ struct Quantity {
   auto operator<=>(const Quantity&) const = default;
   Quantity operator+(Quantity other) const { return {milli + other.milli}; }
   Quantity operator-(Quantity other) const { return {milli - other.milli}; }
-  Quantity& operator+=(Quantity other) { milli += other.milli; return *this; }
-  Quantity& operator-=(Quantity other) { milli -= other.milli; return *this; }
+  Quantity& operator+=(Quantity other) {
+    milli += other.milli;
+    return *this;
+  }
+  Quantity& operator-=(Quantity other) {
+    milli -= other.milli;
+    return *this;
+  }
 };
 
 // "2", "0.750", "99999.999" -> thousandths. At most 5 integer and 3 fractional digits, no sign.

@@ -51,13 +51,15 @@ CivilDate civil_from_days(std::int64_t days) {
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0)), static_cast<int>(m), static_cast<int>(d)};
+  return {static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0)), static_cast<int>(m),
+          static_cast<int>(d)};
 }
 
 std::optional<CivilDate> parse_date(std::string_view text) {
   CivilDate date;
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  if (!digits(text, 0, 4, date.year) || !digits(text, 5, 2, date.month) || !digits(text, 8, 2, date.day))
+  if (!digits(text, 0, 4, date.year) || !digits(text, 5, 2, date.month) ||
+      !digits(text, 8, 2, date.day))
     return std::nullopt;
   if (!valid(date)) return std::nullopt;
   return date;
@@ -70,7 +72,8 @@ std::string format_date(CivilDate date) {
 }
 
 std::optional<UtcTime> parse_utc(std::string_view text) {
-  if (text.size() < 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text.back() != 'Z')
+  if (text.size() < 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text.back() != 'Z')
     return std::nullopt;
   const auto date = parse_date(text.substr(0, 10));
   if (!date) return std::nullopt;
@@ -105,8 +108,9 @@ Parts split(std::int64_t unix_micros) {
     --days;
   }
   const std::int64_t seconds = rest / kMicrosPerSecond;
-  return {civil_from_days(days), static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
-          static_cast<int>(seconds % 60), rest % kMicrosPerSecond};
+  return {civil_from_days(days), static_cast<int>(seconds / 3600),
+          static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60),
+          rest % kMicrosPerSecond};
 }
 }  // namespace
 
@@ -114,8 +118,8 @@ std::string format_utc(UtcTime time) {
   const Parts p = split(time.unix_micros);
   char buffer[40];
   if (p.micros == 0) {
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", p.date.year, p.date.month,
-                  p.date.day, p.hour, p.minute, p.second);
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", p.date.year,
+                  p.date.month, p.date.day, p.hour, p.minute, p.second);
   } else {
     std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", p.date.year,
                   p.date.month, p.date.day, p.hour, p.minute, p.second,
@@ -124,7 +128,9 @@ std::string format_utc(UtcTime time) {
   return buffer;
 }
 
-CivilDate moscow_date(UtcTime time) { return split(time.unix_micros + kMoscowOffsetMicros).date; }
+CivilDate moscow_date(UtcTime time) {
+  return split(time.unix_micros + kMoscowOffsetMicros).date;
+}
 
 std::string format_moscow_atol(UtcTime time) {
   const Parts p = split(time.unix_micros + kMoscowOffsetMicros);

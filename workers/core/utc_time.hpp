@@ -22,7 +22,8 @@ struct UtcTime {
   auto operator<=>(const UtcTime&) const = default;
 };
 
-// Strict RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z". Calendar-checked (no Feb 30, no hour 24).
+// Strict RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z". Calendar-checked (no Feb 30, no hour
+// 24).
 std::optional<UtcTime> parse_utc(std::string_view text);
 
 // "YYYY-MM-DDTHH:MM:SSZ", or with ".ffffff" when there are sub-seconds.

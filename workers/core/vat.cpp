@@ -27,12 +27,18 @@ std::optional<VatCode> parse_vat_code(std::string_view text) {
 
 std::string_view vat_code_name(VatCode code) {
   switch (code) {
-    case VatCode::none: return "VATNONE";
-    case VatCode::rate0: return "RUS_VAT0";
-    case VatCode::rate5: return "RUS_VAT5";
-    case VatCode::rate7: return "RUS_VAT7";
-    case VatCode::rate10: return "RUS_VAT10";
-    case VatCode::standard: return "RUS_VAT22";
+    case VatCode::none:
+      return "VATNONE";
+    case VatCode::rate0:
+      return "RUS_VAT0";
+    case VatCode::rate5:
+      return "RUS_VAT5";
+    case VatCode::rate7:
+      return "RUS_VAT7";
+    case VatCode::rate10:
+      return "RUS_VAT10";
+    case VatCode::standard:
+      return "RUS_VAT22";
   }
   return "VATNONE";
 }

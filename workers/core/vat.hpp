@@ -1,6 +1,6 @@
-// VAT codes of the contract. RUS_VAT20 and RUS_VAT22 (and their _ADDED twins) all mean "the standard
-// rate", whose percentage depends on the receipt's Moscow date; the rate tables live with the
-// receipt builder.
+// VAT codes of the contract. RUS_VAT20 and RUS_VAT22 (and their _ADDED twins) all mean "the
+// standard rate", whose percentage depends on the receipt's Moscow date; the rate tables live with
+// the receipt builder.
 #pragma once
 
 #include <optional>

@@ -7,9 +7,9 @@ namespace kassa::ingest {
 namespace {
 
 std::string dead_letter_id(const core::Source& source) {
-  return contract::uuid_v5(contract::kOutputNamespace,
-                           "dlq:" + source.topic + ":" + std::to_string(source.partition) + ":" +
-                               std::to_string(source.offset));
+  return contract::uuid_v5(contract::kOutputNamespace, "dlq:" + source.topic + ":" +
+                                                           std::to_string(source.partition) + ":" +
+                                                           std::to_string(source.offset));
 }
 
 class Applier {
@@ -33,9 +33,11 @@ class Applier {
         ++result_.counts.duplicates;
         return;
       }
-      return dead_letter(source, {core::ErrorCode::event_id_conflict,
-                                  "event_id " + header.event_id + " was seen before with different content"},
-                         header.event_id);
+      return dead_letter(
+          source,
+          {core::ErrorCode::event_id_conflict,
+           "event_id " + header.event_id + " was seen before with different content"},
+          header.event_id);
     }
 
     auto [it, created] = snapshot_.orders.try_emplace(header.order_id);
@@ -46,15 +48,16 @@ class Applier {
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const core::Step& step = steps[i];
       const core::Source& step_source = step.source ? *step.source : source;
-      const std::string fingerprint = i == 0 ? m.decoded.fingerprint : contract::sha256_hex(step_source.payload);
+      const std::string fingerprint =
+          i == 0 ? m.decoded.fingerprint : contract::sha256_hex(step_source.payload);
       snapshot_.inbox[step.event_id] = {fingerprint, step.outcome};
-      result_.inbox.push_back({step.event_id, order.order_id, fingerprint, step_source.topic, step.kind, step.outcome,
-                               step_source.partition, step_source.offset});
+      result_.inbox.push_back({step.event_id, order.order_id, fingerprint, step_source.topic,
+                               step.kind, step.outcome, step_source.partition, step_source.offset});
       switch (step.outcome) {
         case core::Outcome::applied:
           ++result_.counts.applied;
-          result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id, step.business_id, step.kind,
-                                    step.amount, step.occurred_at});
+          result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id,
+                                    step.business_id, step.kind, step.amount, step.occurred_at});
           changed = true;
           break;
         case core::Outcome::parked:
@@ -76,13 +79,15 @@ class Applier {
   BatchResult finish() { return std::move(result_); }
 
  private:
-  void dead_letter(const core::Source& source, const core::Rejection& rejection, const std::string& event_id) {
+  void dead_letter(const core::Source& source, const core::Rejection& rejection,
+                   const std::string& event_id) {
     ++result_.counts.rejected;
     const std::string code(core::error_code_name(rejection.code));
     ++result_.counts.rejected_by_code[code];
     result_.outbox.push_back({dead_letter_id(source), topics_.dlq, source.key,
                               contract::dead_letter_json(source, rejection, now_, event_id)});
-    result_.rejections.push_back({source.topic, event_id, code, rejection.message, source.partition, source.offset});
+    result_.rejections.push_back(
+        {source.topic, event_id, code, rejection.message, source.partition, source.offset});
   }
 
   Snapshot snapshot_;
@@ -104,11 +109,13 @@ Counts& Counts::operator+=(const Counts& other) {
   return *this;
 }
 
-std::vector<DecodedMessage> decode_batch(contract::Decoder& decoder, std::vector<Message> messages) {
+std::vector<DecodedMessage> decode_batch(contract::Decoder& decoder,
+                                         std::vector<Message> messages) {
   std::vector<DecodedMessage> out;
   out.reserve(messages.size());
   for (auto& message : messages) {
-    auto key = message.source.has_key ? std::optional<std::string>(message.source.key) : std::nullopt;
+    auto key =
+        message.source.has_key ? std::optional<std::string>(message.source.key) : std::nullopt;
     auto decoded = decoder.decode(message.topic_kind, key, message.source.payload);
     out.push_back({std::move(message), std::move(decoded)});
   }
@@ -126,8 +133,8 @@ Needs needs_of(const std::vector<DecodedMessage>& batch) {
   return needs;
 }
 
-BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot, core::UtcTime now,
-                        const Topics& topics) {
+BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot,
+                        core::UtcTime now, const Topics& topics) {
   Applier applier(std::move(snapshot), now, topics);
   for (const auto& m : batch) applier.message(m);
   return applier.finish();

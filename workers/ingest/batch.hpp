@@ -23,7 +23,7 @@ namespace kassa::ingest {
 
 struct Message {
   core::EventKind topic_kind = core::EventKind::payment;  // which input topic it came from
-  core::Source source;  // source.has_key: false for a message without a key
+  core::Source source;            // source.has_key: false for a message without a key
   std::int64_t timestamp_ms = 0;  // Kafka message timestamp; orders the merge across topics
 };
 
@@ -106,7 +106,7 @@ struct Topics {
 };
 
 // `now` stamps dead letters (failed_at); the core itself never reads a clock.
-BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot, core::UtcTime now,
-                        const Topics& topics);
+BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot,
+                        core::UtcTime now, const Topics& topics);
 
 }  // namespace kassa::ingest

@@ -32,12 +32,14 @@ json order_row(const core::OrderState& order, std::int64_t version) {
               {"state", contract::order_to_json(order)},
               {"version", version}};
   if (order.payment) {
-    row["customer_type"] = order.payment->customer.type == core::CustomerType::legal ? "legal" : "private";
+    row["customer_type"] =
+        order.payment->customer.type == core::CustomerType::legal ? "legal" : "private";
     row["paid_at"] = core::format_utc(order.payment->occurred_at);
   }
   if (!order.parked.empty()) {
     core::UtcTime oldest = core::header_of(order.parked.front().event).occurred_at;
-    for (const auto& waiting : order.parked) oldest = std::min(oldest, core::header_of(waiting.event).occurred_at);
+    for (const auto& waiting : order.parked)
+      oldest = std::min(oldest, core::header_of(waiting.event).occurred_at);
     row["oldest_parked_at"] = core::format_utc(oldest);
   }
   return row;
@@ -45,11 +47,13 @@ json order_row(const core::OrderState& order, std::int64_t version) {
 
 }  // namespace
 
-void advance_offsets(pqxx::work& tx, const std::string& group_id, const Offsets& next, const Positions& known) {
+void advance_offsets(pqxx::work& tx, const std::string& group_id, const Offsets& next,
+                     const Positions& known) {
   json updates = json::array(), inserts = json::array();
   for (const auto& [partition, offset] : next) {
     const auto it = known.find(partition);
-    json row = {{"topic", partition.topic}, {"partition", partition.partition}, {"next_offset", offset}};
+    json row = {
+        {"topic", partition.topic}, {"partition", partition.partition}, {"next_offset", offset}};
     if (it != known.end() && it->second.has_value()) {
       row["expected"] = it->second.value();
       updates.push_back(std::move(row));
@@ -59,25 +63,28 @@ void advance_offsets(pqxx::work& tx, const std::string& group_id, const Offsets&
   }
   std::size_t moved = 0;
   if (!updates.empty())
-    moved += tx.exec_params(
-                   "UPDATE kassa.consumer_offsets o SET next_offset = x.next_offset, updated_at = now() "
-                   "FROM jsonb_to_recordset($2::jsonb) AS x(topic text, partition integer, next_offset bigint, "
-                   "expected bigint) "
-                   "WHERE o.group_id = $1 AND o.topic = x.topic AND o.partition = x.partition "
-                   "AND o.next_offset = x.expected RETURNING o.partition",
-                   group_id, updates.dump())
-                 .size();
+    moved +=
+        tx.exec_params(
+              "UPDATE kassa.consumer_offsets o SET next_offset = x.next_offset, updated_at = now() "
+              "FROM jsonb_to_recordset($2::jsonb) AS x(topic text, partition integer, next_offset "
+              "bigint, "
+              "expected bigint) "
+              "WHERE o.group_id = $1 AND o.topic = x.topic AND o.partition = x.partition "
+              "AND o.next_offset = x.expected RETURNING o.partition",
+              group_id, updates.dump())
+            .size();
   if (!inserts.empty())
     moved += tx.exec_params(
                    "INSERT INTO kassa.consumer_offsets (group_id, topic, partition, next_offset) "
                    "SELECT $1, x.topic, x.partition, x.next_offset "
-                   "FROM jsonb_to_recordset($2::jsonb) AS x(topic text, partition integer, next_offset bigint) "
+                   "FROM jsonb_to_recordset($2::jsonb) AS x(topic text, partition integer, "
+                   "next_offset bigint) "
                    "ON CONFLICT (group_id, topic, partition) DO NOTHING RETURNING partition",
                    group_id, inserts.dump())
                  .size();
   if (moved != next.size())
-    throw FencedError("stored offsets moved under this consumer (another member of group " + group_id +
-                      " committed these partitions)");
+    throw FencedError("stored offsets moved under this consumer (another member of group " +
+                      group_id + " committed these partitions)");
 }
 
 Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
@@ -86,11 +93,13 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
     // Ordered locking keeps two workers that share orders from deadlocking.
     const auto rows = tx.exec_params(
         "SELECT order_id::text, state::text, version FROM kassa.orders "
-        "WHERE order_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid) ORDER BY order_id FOR UPDATE",
+        "WHERE order_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid) ORDER BY order_id "
+        "FOR UPDATE",
         json_array(needs.order_ids));
     for (const auto& row : rows) {
       const std::string id = row[0].as<std::string>();
-      loaded.snapshot.orders.emplace(id, contract::order_from_json(json::parse(row[1].as<std::string>())));
+      loaded.snapshot.orders.emplace(
+          id, contract::order_from_json(json::parse(row[1].as<std::string>())));
       loaded.versions[id] = row[2].as<std::int64_t>();
     }
   }
@@ -102,7 +111,8 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
     for (const auto& row : rows) {
       const std::string status = row[2].as<std::string>();
       core::Outcome outcome = core::Outcome::applied;
-      for (auto o : {core::Outcome::applied, core::Outcome::parked, core::Outcome::duplicate, core::Outcome::rejected})
+      for (auto o : {core::Outcome::applied, core::Outcome::parked, core::Outcome::duplicate,
+                     core::Outcome::rejected})
         if (core::outcome_name(o) == status) outcome = o;
       loaded.snapshot.inbox[row[0].as<std::string>()] = {row[1].as<std::string>(), outcome};
     }
@@ -119,18 +129,24 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
       rows.push_back(order_row(order, (it == versions.end() ? 0 : it->second) + 1));
     }
     const auto written = tx.exec_params(
-        "INSERT INTO kassa.orders AS o (order_id, merchant_id, status, customer_type, paid_amount, shipped_amount, "
+        "INSERT INTO kassa.orders AS o (order_id, merchant_id, status, customer_type, paid_amount, "
+        "shipped_amount, "
         "  refunded_amount, parked_count, oldest_parked_at, paid_at, state, version) "
-        "SELECT x.order_id, x.merchant_id, x.status, x.customer_type, x.paid_amount, x.shipped_amount, "
+        "SELECT x.order_id, x.merchant_id, x.status, x.customer_type, x.paid_amount, "
+        "x.shipped_amount, "
         "  x.refunded_amount, x.parked_count, x.oldest_parked_at, x.paid_at, x.state, x.version "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(order_id uuid, merchant_id uuid, status text, customer_type text, "
-        "  paid_amount bigint, shipped_amount bigint, refunded_amount bigint, parked_count integer, "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(order_id uuid, merchant_id uuid, status text, "
+        "customer_type text, "
+        "  paid_amount bigint, shipped_amount bigint, refunded_amount bigint, parked_count "
+        "integer, "
         "  oldest_parked_at timestamptz, paid_at timestamptz, state jsonb, version bigint) "
-        "ON CONFLICT (order_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id, status = EXCLUDED.status, "
+        "ON CONFLICT (order_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id, status = "
+        "EXCLUDED.status, "
         "  customer_type = EXCLUDED.customer_type, paid_amount = EXCLUDED.paid_amount, "
         "  shipped_amount = EXCLUDED.shipped_amount, refunded_amount = EXCLUDED.refunded_amount, "
         "  parked_count = EXCLUDED.parked_count, oldest_parked_at = EXCLUDED.oldest_parked_at, "
-        "  paid_at = EXCLUDED.paid_at, state = EXCLUDED.state, version = EXCLUDED.version, updated_at = now() "
+        "  paid_at = EXCLUDED.paid_at, state = EXCLUDED.state, version = EXCLUDED.version, "
+        "updated_at = now() "
         "WHERE o.version = EXCLUDED.version - 1 RETURNING o.order_id",
         rows.dump());
     if (written.size() != result.orders.size())
@@ -151,11 +167,14 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
                       {"source_partition", row->partition},
                       {"source_offset", row->offset}});
     tx.exec_params(
-        "INSERT INTO kassa.inbox (event_id, order_id, event_type, status, fingerprint, source_topic, "
+        "INSERT INTO kassa.inbox (event_id, order_id, event_type, status, fingerprint, "
+        "source_topic, "
         "  source_partition, source_offset) "
-        "SELECT x.event_id, x.order_id, x.event_type, x.status, x.fingerprint, x.source_topic, x.source_partition, "
+        "SELECT x.event_id, x.order_id, x.event_type, x.status, x.fingerprint, x.source_topic, "
+        "x.source_partition, "
         "  x.source_offset "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, order_id uuid, event_type text, status text, "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, order_id uuid, event_type text, "
+        "status text, "
         "  fingerprint text, source_topic text, source_partition integer, source_offset bigint) "
         "ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()",
         rows.dump());
@@ -172,9 +191,12 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
                       {"occurred_at", core::format_utc(row.occurred_at)}});
     // No ON CONFLICT: the inbox guarantees one row per event, and a violation must fail loudly.
     tx.exec_params(
-        "INSERT INTO kassa.ledger (event_id, order_id, merchant_id, kind, business_id, amount, occurred_at) "
-        "SELECT x.event_id, x.order_id, x.merchant_id, x.kind, x.business_id, x.amount, x.occurred_at "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, order_id uuid, merchant_id uuid, kind text, "
+        "INSERT INTO kassa.ledger (event_id, order_id, merchant_id, kind, business_id, amount, "
+        "occurred_at) "
+        "SELECT x.event_id, x.order_id, x.merchant_id, x.kind, x.business_id, x.amount, "
+        "x.occurred_at "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, order_id uuid, merchant_id uuid, "
+        "kind text, "
         "  business_id text, amount bigint, occurred_at timestamptz)",
         rows.dump());
   }
@@ -188,9 +210,12 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
                       {"error_code", row.error_code},
                       {"error", row.error}});
     tx.exec_params(
-        "INSERT INTO kassa.rejections (source_topic, source_partition, source_offset, event_id, error_code, error) "
-        "SELECT x.source_topic, x.source_partition, x.source_offset, x.event_id, x.error_code, x.error "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(source_topic text, source_partition integer, source_offset bigint, "
+        "INSERT INTO kassa.rejections (source_topic, source_partition, source_offset, event_id, "
+        "error_code, error) "
+        "SELECT x.source_topic, x.source_partition, x.source_offset, x.event_id, x.error_code, "
+        "x.error "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(source_topic text, source_partition integer, "
+        "source_offset bigint, "
         "  event_id uuid, error_code text, error text) "
         "ON CONFLICT DO NOTHING",
         rows.dump());
@@ -204,8 +229,10 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
                       {"payload", contract::base64_encode(row.payload)}});
     tx.exec_params(
         "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) "
-        "SELECT x.message_id, x.topic, decode(x.message_key, 'base64'), decode(x.payload, 'base64') "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, topic text, message_key text, payload text) "
+        "SELECT x.message_id, x.topic, decode(x.message_key, 'base64'), decode(x.payload, "
+        "'base64') "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, topic text, message_key text, "
+        "payload text) "
         "ON CONFLICT (message_id) DO NOTHING",
         rows.dump());
   }

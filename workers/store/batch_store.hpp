@@ -37,11 +37,14 @@ struct Loaded {
   std::map<std::string, std::int64_t> versions;  // order_id -> version read
 };
 
-void advance_offsets(pqxx::work& tx, const std::string& group_id, const Offsets& next, const Positions& known);
+void advance_offsets(pqxx::work& tx, const std::string& group_id, const Offsets& next,
+                     const Positions& known);
 Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs);
-void write_result(pqxx::work& tx, const ingest::BatchResult& result, const std::map<std::string, std::int64_t>& versions);
+void write_result(pqxx::work& tx, const ingest::BatchResult& result,
+                  const std::map<std::string, std::int64_t>& versions);
 
 // Stored next offsets of a group for the given topics.
-Offsets read_offsets(pqxx::connection& connection, const std::string& group_id, const std::vector<std::string>& topics);
+Offsets read_offsets(pqxx::connection& connection, const std::string& group_id,
+                     const std::vector<std::string>& topics);
 
 }  // namespace kassa::store

@@ -13,7 +13,8 @@ pqxx::connection& Database::connection() {
 bool is_transient(const std::exception& error) {
   if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) return true;
   if (dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) return true;
-  if (dynamic_cast<const pqxx::transaction_rollback*>(&error) != nullptr) return true;  // 40001, 40P01
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&error) != nullptr)
+    return true;  // 40001, 40P01
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
     const std::string state = sql->sqlstate();
     // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 08xxx connection.

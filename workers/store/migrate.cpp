@@ -29,7 +29,8 @@ std::vector<Migration> available() {
     // V001__name.sql
     const auto sep = file.find("__");
     if (file.size() < 6 || file[0] != 'V' || sep == std::string_view::npos)
-      throw std::logic_error("migration file name must look like V001__name.sql: " + std::string(file));
+      throw std::logic_error("migration file name must look like V001__name.sql: " +
+                             std::string(file));
     out.push_back({std::stoi(std::string(file.substr(1, sep - 1))), std::string(file), sql});
   }
   return out;
@@ -44,7 +45,8 @@ int latest_schema_version() {
 
 int applied_schema_version(pqxx::connection& connection) {
   pqxx::work tx(connection);
-  const auto exists = tx.exec1("SELECT to_regclass('kassa.schema_version') IS NOT NULL")[0].as<bool>();
+  const auto exists =
+      tx.exec1("SELECT to_regclass('kassa.schema_version') IS NOT NULL")[0].as<bool>();
   if (!exists) return 0;
   return tx.exec1("SELECT coalesce(max(version), 0) FROM kassa.schema_version")[0].as<int>();
 }
@@ -69,17 +71,20 @@ MigrationReport migrate(pqxx::connection& connection) {
     for (const auto& migration : available()) {
       const std::string checksum = contract::sha256_hex(migration.sql);
       pqxx::work tx(connection);
-      const auto row = tx.exec_params("SELECT checksum FROM kassa.schema_version WHERE version = $1", migration.version);
+      const auto row = tx.exec_params(
+          "SELECT checksum FROM kassa.schema_version WHERE version = $1", migration.version);
       if (!row.empty()) {
         if (row[0][0].as<std::string>() != checksum)
-          throw std::runtime_error("migration " + migration.name +
-                                   " was changed after it was applied (checksum differs); add a new migration instead");
+          throw std::runtime_error(
+              "migration " + migration.name +
+              " was changed after it was applied (checksum differs); add a new migration instead");
         continue;
       }
       log::info("migrate: applying " + migration.name);
       tx.exec(std::string(migration.sql));
-      tx.exec_params("INSERT INTO kassa.schema_version (version, name, checksum) VALUES ($1, $2, $3)",
-                     migration.version, migration.name, checksum);
+      tx.exec_params(
+          "INSERT INTO kassa.schema_version (version, name, checksum) VALUES ($1, $2, $3)",
+          migration.version, migration.name, checksum);
       tx.commit();
       ++report.applied;
     }

@@ -8,9 +8,11 @@ constexpr std::int64_t kRelayLock = 0x6b61737361'0002;
 }
 
 std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t limit) {
-  if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRelayLock)[0].as<bool>()) return std::nullopt;
+  if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRelayLock)[0].as<bool>())
+    return std::nullopt;
   const auto rows = tx.exec_params(
-      "SELECT id, topic, message_key, payload FROM kassa.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+      "SELECT id, topic, message_key, payload FROM kassa.outbox WHERE published_at IS NULL ORDER "
+      "BY id LIMIT $1",
       static_cast<std::int64_t>(limit));
   std::vector<OutboxRow> out;
   out.reserve(rows.size());
@@ -31,7 +33,8 @@ void mark_published(pqxx::work& tx, const std::vector<std::int64_t>& ids) {
 
 std::int64_t count_unpublished(pqxx::connection& connection) {
   pqxx::read_transaction tx(connection);
-  return tx.exec1("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL")[0].as<std::int64_t>();
+  return tx.exec1("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL")[0]
+      .as<std::int64_t>();
 }
 
 }  // namespace kassa::store

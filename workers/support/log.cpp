@@ -15,7 +15,9 @@ std::mutex g_mutex;
 constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
 }  // namespace
 
-void set_level(Level level) { g_level = static_cast<int>(level); }
+void set_level(Level level) {
+  g_level = static_cast<int>(level);
+}
 
 bool parse_level(std::string_view text, Level& out) {
   for (int i = 0; i < 4; ++i)
