@@ -9,6 +9,8 @@
 #include "app/worker.hpp"
 #include "bus/admin.hpp"
 #include "cli/commands.hpp"
+#include "contract/decode.hpp"
+#include "ingest/batch.hpp"
 #include "store/database.hpp"
 #include "store/migrate.hpp"
 #include "support/log.hpp"
@@ -30,9 +32,70 @@ struct Mode {
 
 }  // namespace
 
+// `kassa bench core`: the pure part alone (decode and validate, apply), no Kafka, no database:
+// what one core can do before any I/O, to compare with the full pipeline.
+void add_bench_core(CLI::App& bench, int& status) {
+  auto* core = bench.add_subcommand("core", "decode + apply in memory, no I/O (one thread)");
+  static gen::Options options;
+  options.orders = 20000;
+  static std::size_t batch = 500;
+  core->add_option("--orders", options.orders, "orders to generate")->capture_default_str();
+  core->add_option("--batch", batch, "messages per batch")->capture_default_str();
+  core->callback([&status] {
+    const auto generated = gen::generate(options);
+    std::vector<ingest::Message> messages;
+    std::int64_t offset = 0;
+    for (const auto& m : generated.messages) {
+      ingest::Message message;
+      message.topic_kind = m.stream == gen::Stream::payments    ? core::EventKind::payment
+                           : m.stream == gen::Stream::shipments ? core::EventKind::shipment
+                                                                : core::EventKind::refund;
+      message.source = {std::string(gen::stream_name(m.stream)), 0, offset++, m.key, m.value, true};
+      messages.push_back(std::move(message));
+    }
+    contract::Decoder decoder;
+    ingest::Snapshot state;
+    double decode_seconds = 0, apply_seconds = 0;
+    const ingest::Topics topics;
+    for (std::size_t start = 0; start < messages.size(); start += batch) {
+      std::vector<ingest::Message> chunk(
+          messages.begin() + static_cast<std::ptrdiff_t>(start),
+          messages.begin() + static_cast<std::ptrdiff_t>(std::min(messages.size(), start + batch)));
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto decoded = ingest::decode_batch(decoder, std::move(chunk));
+      const auto t1 = std::chrono::steady_clock::now();
+      // Load and carry state as the store does: only what the batch needs goes in.
+      ingest::Snapshot snapshot;
+      const auto needs = ingest::needs_of(decoded);
+      for (const auto& id : needs.order_ids)
+        if (auto it = state.orders.find(id); it != state.orders.end()) snapshot.orders.insert(*it);
+      for (const auto& id : needs.event_ids)
+        if (auto it = state.inbox.find(id); it != state.inbox.end()) snapshot.inbox.insert(*it);
+      auto result = ingest::apply_batch(decoded, std::move(snapshot), core::UtcTime{}, topics);
+      for (auto& [id, order] : result.orders) state.orders[id] = std::move(order);
+      for (const auto& row : result.inbox)
+        state.inbox[row.event_id] = {row.fingerprint, row.status};
+      const auto t2 = std::chrono::steady_clock::now();
+      decode_seconds += std::chrono::duration<double>(t1 - t0).count();
+      apply_seconds += std::chrono::duration<double>(t2 - t1).count();
+    }
+    const double n = static_cast<double>(messages.size());
+    std::printf("kassa bench core: %zu messages (%d orders), batches of %zu, one thread\n",
+                messages.size(), options.orders, batch);
+    std::printf("  %-28s %8.3f s %12.0f msg/s\n", "decode + schema validation", decode_seconds,
+                n / decode_seconds);
+    std::printf("  %-28s %8.3f s %12.0f msg/s\n", "apply (state machine)", apply_seconds,
+                n / apply_seconds);
+    std::printf("  %-28s %8.3f s %12.0f msg/s\n", "both", decode_seconds + apply_seconds,
+                n / (decode_seconds + apply_seconds));
+    status = 0;
+  });
+}
+
 void add_bench(CLI::App& app, const Context& context, int& status) {
   auto* bench = app.add_subcommand("bench", "measure throughput and latency, printing figures");
   bench->require_subcommand(1);
+  add_bench_core(*bench, status);
   auto* ingest =
       bench->add_subcommand("ingest", "full pipeline vs one transaction per event, same data");
   static gen::Options options;
