@@ -56,9 +56,11 @@ Sandbox::Sandbox(const std::string& name, int partitions) {
   config.topic_shipments = prefix + "shipments";
   config.topic_refunds = prefix + "refunds";
   config.topic_dlq = prefix + "dlq";
+  config.topic_receipts = prefix + "receipts";
   config.http_addr.clear();
   config.batch_max_wait = std::chrono::milliseconds(50);
-  topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds, config.topic_dlq};
+  topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds, config.topic_dlq,
+             config.topic_receipts};
   bus::create_topics(config.brokers, topics_, partitions, std::chrono::seconds(30));
   store::Database db(config.pg_dsn);
   store::migrate(db.connection());
@@ -86,8 +88,11 @@ app::Config Sandbox::another_database(const std::string& label) {
   other.pg_dsn = store::dsn_with_database(admin_dsn_, db);
   other.group_id = config.group_id + "-" + label;
   other.topic_dlq = config.topic_dlq + "." + label;
-  bus::create_topics(config.brokers, {other.topic_dlq}, 3, std::chrono::seconds(30));
+  other.topic_receipts = config.topic_receipts + "." + label;
+  bus::create_topics(config.brokers, {other.topic_dlq, other.topic_receipts}, 3,
+                     std::chrono::seconds(30));
   topics_.push_back(other.topic_dlq);
+  topics_.push_back(other.topic_receipts);
   store::Database database(other.pg_dsn);
   store::migrate(database.connection());
   return other;
@@ -180,6 +185,7 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_TOPIC_SHIPMENTS"] = c.topic_shipments;
   values["KASSA_TOPIC_REFUNDS"] = c.topic_refunds;
   values["KASSA_TOPIC_DLQ"] = c.topic_dlq;
+  values["KASSA_TOPIC_RECEIPTS"] = c.topic_receipts;
   values["KASSA_HTTP_ADDR"] = "";
   values["KASSA_BATCH_MAX_MESSAGES"] = std::to_string(c.batch_max_messages);
   values["KASSA_BATCH_MAX_WAIT"] = std::to_string(c.batch_max_wait.count()) + "ms";

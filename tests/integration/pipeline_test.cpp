@@ -93,6 +93,9 @@ std::string database_digest(Sandbox& box, const app::Config& config) {
       "':' || error_code,"
       " ',' ORDER BY source_topic, source_partition, source_offset)), '') FROM kassa.rejections",
       "SELECT count(*) || ':' || count(DISTINCT message_id) FROM kassa.outbox",
+      "SELECT coalesce(md5(string_agg(receipt_id || ':' || kind || ':' || total || ':' || "
+      "md5(body), ','"
+      " ORDER BY receipt_id)), '') FROM kassa.receipts",
   };
   std::string out;
   for (const char* q : queries) out += box.query(config, q)[0][0].as<std::string>() + "|";
@@ -286,6 +289,27 @@ TEST(Pipeline, StateAfterTenKillNinesEqualsAnUninterruptedRun) {
 
   EXPECT_EQ(database_digest(box, chaos), database_digest(box, reference));
   expect_ledger_matches_truth(box, chaos, stream.truth);
+
+  // On the topic: exactly one distinct receipt id per receipt issued, copies byte-identical.
+  const long issued = scalar(box, chaos, "SELECT count(*) FROM kassa.receipts");
+  EXPECT_GT(issued, 1000);
+  EXPECT_EQ(issued, scalar(box, reference, "SELECT count(*) FROM kassa.receipts"));
+  std::map<std::string, std::string> by_id;
+  std::size_t copies = 0;
+  for (const auto& m : box.read_topic(chaos.topic_receipts)) {
+    ++copies;
+    const std::string id = json::parse(m.value).at("receipt_id").get<std::string>();
+    const auto [it, first] = by_id.emplace(id, m.value);
+    EXPECT_TRUE(first || it->second == m.value) << id << ": a second copy must be byte-identical";
+  }
+  EXPECT_EQ(static_cast<long>(by_id.size()), issued) << "every receipt published, none invented";
+  EXPECT_GE(copies, by_id.size());
+  // One receipt per applied event of a private buyer (the generator's orders stay under 100
+  // lines per event except the 100-line order's split lines, which add continuation receipts).
+  EXPECT_GE(issued,
+            scalar(box, chaos,
+                   "SELECT count(*) FROM kassa.ledger l JOIN kassa.orders o USING (order_id) "
+                   "WHERE o.customer_type = 'private'"));
 }
 
 TEST(Pipeline, RelayCrashAfterPublishingRepublishesTheSameBytes) {

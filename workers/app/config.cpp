@@ -1,7 +1,9 @@
 #include "app/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 
 #include "support/log.hpp"
@@ -28,6 +30,20 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_BATCH_MAX_WAIT", "200ms", "longest wait to fill a batch"},
       {"KASSA_RELAY_BATCH", "500", "outbox rows published per relay round"},
       {"KASSA_LOG_LEVEL", "info", "debug, info, warn, error"},
+      {"KASSA_SELLER_INN", "0000000000",
+       "receipts: INN of the registering agent (company.inn, tag 1018)"},
+      {"KASSA_SELLER_SNO", "osn", "receipts: taxation system (company.sno, tag 1055)"},
+      {"KASSA_SELLER_EMAIL", "kassa@invoicebox.ru",
+       "receipts: sender e-mail (company.email, tag 1117)"},
+      {"KASSA_SELLER_PAYMENT_ADDRESS", "https://www.invoicebox.ru",
+       "receipts: place of settlement (tag 1187)"},
+      {"KASSA_AGENT_TYPE", "paying_agent", "receipts: agent_info.type of every line (tag 1222)"},
+      {"KASSA_DEFAULT_SUPPLIER_INN", "0000000000",
+       "receipts: supplier INN when kassa.merchants lacks the merchant"},
+      {"KASSA_DEFAULT_SUPPLIER_NAME", "Продавец", "receipts: supplier name in that case"},
+      {"KASSA_DEFAULT_SUPPLIER_PHONE", "", "receipts: supplier phone in that case (+7...)"},
+      {"KASSA_ATOL_CALLBACK_URL", "",
+       "receipts: service.callback_url for the cash-register gateway (empty: none)"},
       {"KASSA_KAFKA_<PROPERTY>", "",
        "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
   };
@@ -145,6 +161,17 @@ Config load_config(const std::optional<std::string>& file) {
   config.kafka_extra = std::move(kafka_extra);
   if (config.pg_dsn.empty()) throw ConfigError("KASSA_PG_DSN is empty");
   if (config.brokers.empty()) throw ConfigError("KASSA_KAFKA_BROKERS is empty");
+  auto digits = [](const std::string& v) {
+    return (v.size() == 10 || v.size() == 12) &&
+           v.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (!digits(config.seller.inn)) throw ConfigError("KASSA_SELLER_INN must have 10 or 12 digits");
+  if (!digits(config.seller.default_supplier_inn))
+    throw ConfigError("KASSA_DEFAULT_SUPPLIER_INN must have 10 or 12 digits");
+  static const char* const kSno[] = {"osn", "usn_income", "usn_income_outcome", "esn", "patent"};
+  if (std::find(std::begin(kSno), std::end(kSno), config.seller.sno) == std::end(kSno))
+    throw ConfigError(
+        "KASSA_SELLER_SNO must be one of osn, usn_income, usn_income_outcome, esn, patent");
   return config;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bus/kafka.hpp"
+#include "core/receipt.hpp"
 
 namespace kassa::app {
 
@@ -35,6 +36,8 @@ struct Config {
   std::size_t relay_batch = 500;
   std::string log_level = "info";
   bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
+  core::Seller seller;        // KASSA_SELLER_*, KASSA_AGENT_TYPE, KASSA_DEFAULT_SUPPLIER_*
+  std::string atol_callback_url;
 
   std::vector<std::string> input_topics() const {
     return {topic_payments, topic_shipments, topic_refunds};

@@ -54,6 +54,15 @@ Metrics::Metrics()
     const std::string name(core::error_code_name(static_cast<core::ErrorCode>(code)));
     dead_letters_[name] = &dead.Add({{"error_code", name}});
   }
+  auto& receipts = prometheus::BuildCounter()
+                       .Name("kassa_receipts_total")
+                       .Help("Fiscal receipts issued (written to the outbox), by kind")
+                       .Register(*registry_);
+  for (const char* kind : {"prepayment", "settlement", "refund"})
+    receipts_[kind] = &receipts.Add({{"kind", kind}});
+  default_supplier_ =
+      &counter(*registry_, "kassa_receipts_default_supplier_total",
+               "Receipts whose merchant is missing from kassa.merchants (default supplier data)");
   batches_ = &counter(*registry_, "kassa_batches_total", "Committed batch transactions");
   batch_seconds_ =
       &prometheus::BuildHistogram()
@@ -79,6 +88,10 @@ void Metrics::count_batch(const ingest::Counts& counts, double seconds) {
   for (const auto& [code, n] : counts.rejected_by_code)
     if (auto it = dead_letters_.find(code); it != dead_letters_.end())
       it->second->Increment(static_cast<double>(n));
+  for (const auto& [kind, n] : counts.receipts_by_kind)
+    if (auto it = receipts_.find(kind); it != receipts_.end())
+      it->second->Increment(static_cast<double>(n));
+  default_supplier_->Increment(static_cast<double>(counts.receipts_default_supplier));
   batches_->Increment();
   batch_seconds_->Observe(seconds);
 }

@@ -38,6 +38,8 @@ class Metrics {
  private:
   std::map<std::string, prometheus::Counter*> events_;
   std::map<std::string, prometheus::Counter*> dead_letters_;
+  std::map<std::string, prometheus::Counter*> receipts_;
+  prometheus::Counter* default_supplier_;
   prometheus::Counter* batches_;
   prometheus::Histogram* batch_seconds_;
 };

@@ -51,7 +51,10 @@ class Loop {
         metrics_(metrics),
         stop_(stop),
         database_(config.pg_dsn) {
-    topics_.dlq = config.topic_dlq;
+    outputs_.dlq = config.topic_dlq;
+    outputs_.receipts = config.topic_receipts;
+    outputs_.seller = config.seller;
+    outputs_.atol_callback_url = config.atol_callback_url;
   }
 
   RunSummary run() {
@@ -245,7 +248,7 @@ class Loop {
         pqxx::work tx(database_.connection());
         store::advance_offsets(tx, config_.group_id, next, consumer_->positions());
         auto loaded = store::load_snapshot(tx, needs);
-        result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), topics_);
+        result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), outputs_);
         store::write_result(tx, result, loaded.versions);
         fault_point("batch_before_commit");
         tx.commit();
@@ -337,7 +340,7 @@ class Loop {
   std::atomic<bool>& stop_;
   store::Database database_;
   contract::Decoder decoder_;
-  ingest::Topics topics_;
+  ingest::Outputs outputs_;
   bus::Consumer* consumer_ = nullptr;
   Relay* relay_ = nullptr;
   RunSummary summary_;

@@ -56,7 +56,7 @@ void add_bench_core(CLI::App& bench, int& status) {
     contract::Decoder decoder;
     ingest::Snapshot state;
     double decode_seconds = 0, apply_seconds = 0;
-    const ingest::Topics topics;
+    const ingest::Outputs topics;
     for (std::size_t start = 0; start < messages.size(); start += batch) {
       std::vector<ingest::Message> chunk(
           messages.begin() + static_cast<std::ptrdiff_t>(start),

@@ -25,5 +25,6 @@ void add_migrate(CLI::App& app, const Context& context, int& status);
 void add_run(CLI::App& app, const Context& context, int& status);
 void add_gen(CLI::App& app, const Context& context, int& status);
 void add_bench(CLI::App& app, const Context& context, int& status);
+void add_receipts(CLI::App& app, const Context& context, int& status);
 
 }  // namespace kassa::cli

@@ -2,6 +2,7 @@
 
 #include "contract/dead_letter.hpp"
 #include "contract/encoding.hpp"
+#include "contract/receipt_json.hpp"
 
 namespace kassa::ingest {
 namespace {
@@ -14,8 +15,8 @@ std::string dead_letter_id(const core::Source& source) {
 
 class Applier {
  public:
-  Applier(Snapshot snapshot, core::UtcTime now, const Topics& topics)
-      : snapshot_(std::move(snapshot)), now_(now), topics_(topics) {}
+  Applier(Snapshot snapshot, core::UtcTime now, const Outputs& outputs)
+      : snapshot_(std::move(snapshot)), now_(now), outputs_(outputs) {}
 
   void message(const DecodedMessage& m) {
     const auto& source = m.message.source;
@@ -58,6 +59,7 @@ class Applier {
           ++result_.counts.applied;
           result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id,
                                     step.business_id, step.kind, step.amount, step.occurred_at});
+          issue_receipts(order, step);
           changed = true;
           break;
         case core::Outcome::parked:
@@ -79,12 +81,33 @@ class Applier {
   BatchResult finish() { return std::move(result_); }
 
  private:
+  // Receipts go out through the outbox in this same transaction; their ids are UUID v5 of the
+  // source event and kind, so a redelivered event (stopped by the inbox anyway) could not make a
+  // second one either.
+  void issue_receipts(const core::OrderState& order, const core::Step& step) {
+    const auto merchant = snapshot_.merchants.find(order.merchant_id);
+    const std::optional<core::Supplier> supplier =
+        merchant == snapshot_.merchants.end() ? std::nullopt
+                                              : std::optional<core::Supplier>(merchant->second);
+    for (const auto& receipt : core::build_receipts(order, step, outputs_.seller, supplier)) {
+      const std::string id = contract::receipt_id(receipt);
+      std::string body =
+          contract::receipt_json(receipt, outputs_.seller, outputs_.atol_callback_url);
+      result_.outbox.push_back({id, outputs_.receipts, order.order_id, body});
+      result_.receipts.push_back({id, order.order_id, order.merchant_id, receipt.source_event_id,
+                                  std::move(body), receipt.kind, receipt.issued_at, receipt.total,
+                                  receipt.lines.size()});
+      ++result_.counts.receipts_by_kind[std::string(core::receipt_kind_name(receipt.kind))];
+      if (receipt.default_supplier) ++result_.counts.receipts_default_supplier;
+    }
+  }
+
   void dead_letter(const core::Source& source, const core::Rejection& rejection,
                    const std::string& event_id) {
     ++result_.counts.rejected;
     const std::string code(core::error_code_name(rejection.code));
     ++result_.counts.rejected_by_code[code];
-    result_.outbox.push_back({dead_letter_id(source), topics_.dlq, source.key,
+    result_.outbox.push_back({dead_letter_id(source), outputs_.dlq, source.key,
                               contract::dead_letter_json(source, rejection, now_, event_id)});
     result_.rejections.push_back(
         {source.topic, event_id, code, rejection.message, source.partition, source.offset});
@@ -92,7 +115,7 @@ class Applier {
 
   Snapshot snapshot_;
   core::UtcTime now_;
-  const Topics& topics_;
+  const Outputs& outputs_;
   BatchResult result_;
 };
 
@@ -106,6 +129,8 @@ Counts& Counts::operator+=(const Counts& other) {
   duplicates += other.duplicates;
   rejected += other.rejected;
   for (const auto& [code, n] : other.rejected_by_code) rejected_by_code[code] += n;
+  for (const auto& [kind, n] : other.receipts_by_kind) receipts_by_kind[kind] += n;
+  receipts_default_supplier += other.receipts_default_supplier;
   return *this;
 }
 
@@ -129,13 +154,14 @@ Needs needs_of(const std::vector<DecodedMessage>& batch) {
     const auto& header = core::header_of(*m.decoded.event);
     needs.order_ids.insert(header.order_id);
     needs.event_ids.insert(header.event_id);
+    needs.merchant_ids.insert(header.merchant_id);
   }
   return needs;
 }
 
 BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot,
-                        core::UtcTime now, const Topics& topics) {
-  Applier applier(std::move(snapshot), now, topics);
+                        core::UtcTime now, const Outputs& outputs) {
+  Applier applier(std::move(snapshot), now, outputs);
   for (const auto& m : batch) applier.message(m);
   return applier.finish();
 }

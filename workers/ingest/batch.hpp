@@ -18,6 +18,7 @@
 
 #include "contract/decode.hpp"
 #include "core/order.hpp"
+#include "core/receipt.hpp"
 
 namespace kassa::ingest {
 
@@ -37,6 +38,7 @@ std::vector<DecodedMessage> decode_batch(contract::Decoder& decoder, std::vector
 struct Needs {
   std::set<std::string> order_ids;
   std::set<std::string> event_ids;
+  std::set<std::string> merchant_ids;  // for the supplier data of receipts
 };
 Needs needs_of(const std::vector<DecodedMessage>& batch);
 
@@ -49,6 +51,7 @@ struct InboxRecord {
 struct Snapshot {
   std::map<std::string, core::OrderState> orders;
   std::map<std::string, InboxRecord> inbox;
+  std::map<std::string, core::Supplier> merchants;  // rows of kassa.merchants
 };
 
 struct InboxWrite {
@@ -77,11 +80,21 @@ struct RejectionWrite {
   std::int64_t offset = 0;
 };
 
+struct ReceiptWrite {
+  std::string receipt_id, order_id, merchant_id, source_event_id, body;
+  core::ReceiptKind kind = core::ReceiptKind::prepayment;
+  core::UtcTime issued_at;
+  core::Kopecks total = 0;
+  std::size_t line_count = 0;
+};
+
 struct Counts {
   // parked counts events parked on arrival; released those a payment later let through (then
   // counted again as applied or rejected). Still waiting = parked - released, over all batches.
   std::int64_t messages = 0, applied = 0, parked = 0, released = 0, duplicates = 0, rejected = 0;
   std::map<std::string, std::int64_t> rejected_by_code;
+  std::map<std::string, std::int64_t> receipts_by_kind;
+  std::int64_t receipts_default_supplier = 0;  // merchant missing from kassa.merchants
   Counts& operator+=(const Counts& other);
 };
 
@@ -97,16 +110,21 @@ struct BatchResult {
   std::vector<LedgerWrite> ledger;
   std::vector<OutboxWrite> outbox;
   std::vector<RejectionWrite> rejections;
+  std::vector<ReceiptWrite> receipts;
   std::map<PartitionKey, std::int64_t> next_offsets;  // offset of the last message + 1
   Counts counts;
 };
 
-struct Topics {
+// Where the outputs go and what they say about the seller (configuration).
+struct Outputs {
   std::string dlq = "kassa.dlq.v1";
+  std::string receipts = "kassa.receipts.v1";
+  core::Seller seller;
+  std::string atol_callback_url;
 };
 
 // `now` stamps dead letters (failed_at); the core itself never reads a clock.
 BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot,
-                        core::UtcTime now, const Topics& topics);
+                        core::UtcTime now, const Outputs& outputs);
 
 }  // namespace kassa::ingest

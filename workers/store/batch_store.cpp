@@ -103,6 +103,18 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
       loaded.versions[id] = row[2].as<std::int64_t>();
     }
   }
+  if (!needs.merchant_ids.empty()) {
+    const auto rows = tx.exec_params(
+        "SELECT merchant_id::text, supplier_inn, supplier_name, "
+        "array_to_json(supplier_phones)::text "
+        "FROM kassa.merchants WHERE merchant_id IN (SELECT "
+        "jsonb_array_elements_text($1::jsonb)::uuid)",
+        json_array(needs.merchant_ids));
+    for (const auto& row : rows)
+      loaded.snapshot.merchants[row[0].as<std::string>()] = {
+          row[1].as<std::string>(), row[2].as<std::string>(),
+          json::parse(row[3].as<std::string>()).get<std::vector<std::string>>()};
+  }
   if (!needs.event_ids.empty()) {
     const auto rows = tx.exec_params(
         "SELECT event_id::text, fingerprint, status FROM kassa.inbox "
@@ -218,6 +230,32 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
         "source_offset bigint, "
         "  event_id uuid, error_code text, error text) "
         "ON CONFLICT DO NOTHING",
+        rows.dump());
+  }
+  if (!result.receipts.empty()) {
+    json rows = json::array();
+    for (const auto& r : result.receipts)
+      rows.push_back({{"receipt_id", r.receipt_id},
+                      {"order_id", r.order_id},
+                      {"merchant_id", r.merchant_id},
+                      {"source_event_id", r.source_event_id},
+                      {"kind", core::receipt_kind_name(r.kind)},
+                      {"issued_at", core::format_utc(r.issued_at)},
+                      {"total", r.total},
+                      {"line_count", r.line_count},
+                      {"body", r.body}});
+    // No ON CONFLICT: receipt ids are unique by construction and the inbox stops a second
+    // application; a violation is a bug and must fail loudly rather than hide a double receipt.
+    tx.exec_params(
+        "INSERT INTO kassa.receipts (receipt_id, order_id, merchant_id, source_event_id, kind, "
+        "issued_at, total, "
+        "  line_count, body) "
+        "SELECT x.receipt_id, x.order_id, x.merchant_id, x.source_event_id, x.kind, x.issued_at, "
+        "x.total, "
+        "  x.line_count, x.body "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(receipt_id uuid, order_id uuid, merchant_id uuid, "
+        "  source_event_id uuid, kind text, issued_at timestamptz, total bigint, line_count "
+        "integer, body text)",
         rows.dump());
   }
   if (!result.outbox.empty()) {

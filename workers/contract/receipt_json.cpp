@@ -1,0 +1,142 @@
+#include "contract/receipt_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "contract/encoding.hpp"
+
+namespace kassa::contract {
+namespace {
+
+// A minimal writer: the caller decides key order; strings are escaped by nlohmann.
+class Writer {
+ public:
+  Writer& open(char bracket) {
+    comma();
+    out_ += bracket;
+    first_ = true;
+    return *this;
+  }
+  Writer& close(char bracket) {
+    out_ += bracket;
+    first_ = false;
+    return *this;
+  }
+  Writer& key(const char* name) {
+    comma();
+    out_ += nlohmann::json(name).dump();
+    out_ += ':';
+    first_ = true;  // the value follows without a comma
+    return *this;
+  }
+  Writer& string(const std::string& value) {
+    comma();
+    out_ += nlohmann::json(value).dump();
+    return *this;
+  }
+  Writer& raw(const std::string& number) {
+    comma();
+    out_ += number;
+    return *this;
+  }
+  Writer& integer(std::int64_t value) { return raw(std::to_string(value)); }
+  Writer& boolean(bool value) { return raw(value ? "true" : "false"); }
+  Writer& rubles(core::Kopecks value) { return raw(core::format_rubles(value)); }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void comma() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  std::string out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string receipt_id(const core::Receipt& receipt) {
+  return uuid_v5(kOutputNamespace, receipt.id_name);
+}
+
+std::string receipt_json(const core::Receipt& r, const core::Seller& seller,
+                         const std::string& callback_url) {
+  const std::string id = receipt_id(r);
+  Writer w;
+  w.open('{');
+  w.key("receipt_id").string(id);
+  w.key("kind").string(std::string(core::receipt_kind_name(r.kind)));
+  w.key("order_id").string(r.order_id);
+  w.key("merchant_id").string(r.merchant_id);
+  w.key("source_event_id").string(r.source_event_id);
+  w.key("operation").string(r.operation);
+  w.key("issued_at").string(core::format_utc(r.issued_at));
+  w.key("total").integer(r.total);
+  w.key("atol").open('{');
+  w.key("external_id").string(id);
+  w.key("timestamp").string(core::format_moscow_atol(r.issued_at));
+  if (!callback_url.empty())
+    w.key("service").open('{').key("callback_url").string(callback_url).close('}');
+  w.key("receipt").open('{');
+  w.key("client").open('{');
+  if (!r.client_email.empty())
+    w.key("email").string(r.client_email);
+  else
+    w.key("phone").string(r.client_phone);
+  w.close('}');
+  w.key("company").open('{');
+  w.key("email").string(seller.email);
+  w.key("sno").string(seller.sno);
+  w.key("inn").string(seller.inn);
+  w.key("payment_address").string(seller.payment_address);
+  w.close('}');
+  w.key("items").open('[');
+  for (const auto& line : r.lines) {
+    w.open('{');
+    w.key("name").string(line.name);
+    w.key("price").rubles(line.price);
+    w.key("quantity").raw(core::format_quantity(line.quantity));
+    w.key("sum").rubles(line.sum);
+    w.key("measure").integer(line.measure);
+    w.key("payment_method").string(line.payment_method);
+    w.key("payment_object").integer(line.payment_object);
+    w.key("vat").open('{').key("type").string(std::string(core::vat_type_name(line.vat)));
+    w.key("sum").rubles(line.vat_sum).close('}');
+    w.key("agent_info").open('{').key("type").string(seller.agent_type).close('}');
+    w.key("supplier_info").open('{');
+    w.key("inn").string(r.supplier.inn);
+    if (!r.supplier.name.empty()) w.key("name").string(r.supplier.name);
+    if (!r.supplier.phones.empty()) {
+      w.key("phones").open('[');
+      for (const auto& phone : r.supplier.phones) w.string(phone);
+      w.close(']');
+    }
+    w.close('}');
+    w.close('}');
+  }
+  w.close(']');
+  w.key("payments")
+      .open('[')
+      .open('{')
+      .key("type")
+      .integer(r.payment_type)
+      .key("sum")
+      .rubles(r.total);
+  w.close('}').close(']');
+  w.key("vats").open('[');
+  for (const auto& [type, sum] : r.vats)
+    w.open('{')
+        .key("type")
+        .string(std::string(core::vat_type_name(type)))
+        .key("sum")
+        .rubles(sum)
+        .close('}');
+  w.close(']');
+  w.key("total").rubles(r.total);
+  w.key("internet").boolean(true);
+  w.close('}');  // receipt
+  w.close('}');  // atol
+  w.close('}');
+  return w.take();
+}
+
+}  // namespace kassa::contract
