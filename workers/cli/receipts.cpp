@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "contract/schema.hpp"
 #include "core/money.hpp"
+#include "core/receipt.hpp"
 #include "store/database.hpp"
 
 namespace kassa::cli {
@@ -21,6 +23,48 @@ std::string vat_summary(const nlohmann::json& vats) {
            (kopecks ? core::format_rubles(*kopecks) : v.at("sum").dump());
   }
   return out;
+}
+
+// Kopecks of a rubles number in a parsed body. nlohmann keeps numbers as doubles; the shortest
+// round-trip text of a two-decimal amount is exact, so this recovers the kopecks exactly.
+std::optional<core::Kopecks> kopecks(const nlohmann::json& value) {
+  return core::parse_rubles(value.dump());
+}
+
+// What a schema cannot say: the arithmetic of one receipt. Empty when it holds.
+std::string arithmetic_problems(const std::string& receipt_id, const nlohmann::json& body) {
+  const auto& atol = body.at("atol");
+  const auto& receipt = atol.at("receipt");
+  if (atol.at("external_id") != receipt_id || body.at("receipt_id") != receipt_id)
+    return "external_id and receipt_id differ";
+  core::Kopecks lines = 0, line_vat = 0;
+  for (const auto& item : receipt.at("items")) {
+    const auto sum = kopecks(item.at("sum")), price = kopecks(item.at("price"));
+    const auto quantity = core::parse_quantity(item.at("quantity").dump());
+    const auto vat = kopecks(item.at("vat").at("sum"));
+    if (!sum || !price || !vat) return "money with more than two decimals";
+    if (quantity && quantity->milli % 1000 == 0 && *price * (quantity->milli / 1000) != *sum)
+      return "price x quantity differs from sum for " + item.at("name").get<std::string>();
+    const std::string type = item.at("vat").at("type");
+    int percent = -1;
+    for (int t = 0; t <= static_cast<int>(core::VatType::vat122); ++t)
+      if (core::vat_type_name(static_cast<core::VatType>(t)) == type)
+        percent = core::vat_percent(static_cast<core::VatType>(t));
+    if (percent < 0) return "unknown vat type " + type;
+    const core::Kopecks expected =
+        percent == 0 ? 0 : core::mul_div_half_up(*sum, percent, 100 + percent);
+    if (*vat != expected) return "VAT of a line is not sum x r / (100 + r) half up";
+    lines += *sum;
+    line_vat += *vat;
+  }
+  core::Kopecks vats = 0, payments = 0;
+  for (const auto& v : receipt.at("vats")) vats += kopecks(v.at("sum")).value_or(-1);
+  for (const auto& p : receipt.at("payments")) payments += kopecks(p.at("sum")).value_or(-1);
+  if (kopecks(receipt.at("total")) != lines) return "total differs from the sum of the lines";
+  if (payments != lines) return "payments differ from the total";
+  if (vats != line_vat) return "vats differ from the lines' VAT";
+  if (body.at("total").get<core::Kopecks>() != lines) return "envelope total differs";
+  return "";
 }
 
 }  // namespace
@@ -68,6 +112,45 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
                   core::format_rubles(row[3].as<core::Kopecks>()).c_str());
     }
     status = 0;
+  });
+
+  auto* check = receipts->add_subcommand("check",
+                                         "validate every stored receipt: schemas/receipt.v1.json "
+                                         "and the arithmetic (exit 1 on any failure)");
+  check->callback([&context, &status] {
+    const auto config = context.config();
+    store::Database database(config.pg_dsn);
+    contract::SchemaValidator schema("receipt.v1.json");
+    std::int64_t checked = 0, failed = 0;
+    std::string after = "00000000-0000-0000-0000-000000000000";
+    for (;;) {  // keyset pages: memory does not grow with the number of receipts
+      pqxx::read_transaction tx(database.connection());
+      const auto rows = tx.exec_params(
+          "SELECT receipt_id::text, body FROM kassa.receipts WHERE receipt_id > $1::uuid ORDER BY "
+          "receipt_id LIMIT 5000",
+          after);
+      if (rows.empty()) break;
+      for (const auto& row : rows) {
+        after = row[0].as<std::string>();
+        ++checked;
+        std::string problem;
+        try {
+          const auto body = nlohmann::json::parse(row[1].c_str());
+          if (auto p = schema.problems(body))
+            problem = *p;
+          else
+            problem = arithmetic_problems(after, body);
+        } catch (const std::exception& e) {
+          problem = e.what();
+        }
+        if (!problem.empty() && ++failed <= 10)
+          std::fprintf(stderr, "receipt %s: %s\n", after.c_str(), problem.c_str());
+      }
+    }
+    std::printf("kassa receipts check: %lld receipts, %lld valid, %lld invalid\n",
+                static_cast<long long>(checked), static_cast<long long>(checked - failed),
+                static_cast<long long>(failed));
+    status = failed == 0 ? 0 : 1;
   });
 }
 

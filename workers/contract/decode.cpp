@@ -1,14 +1,10 @@
 #include "contract/decode.hpp"
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
-
 #include <stdexcept>
 #include <vector>
 
 #include "contract/encoding.hpp"
+#include "contract/schema.hpp"
 
 namespace kassa::embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& schemas();
@@ -145,43 +141,12 @@ core::Event event_from_json(core::EventKind kind, const json& j) {
 }
 
 struct Decoder::Impl {
-  valijson::Schema schemas[3];
-  valijson::Validator validator;
-
-  Impl() {
-    const char* files[3] = {"payment.succeeded.v1.json", "shipment.confirmed.v1.json",
-                            "refund.succeeded.v1.json"};
-    for (int i = 0; i < 3; ++i) {
-      const json document = json::parse(schema_text(files[i]));
-      valijson::SchemaParser parser;
-      valijson::adapters::NlohmannJsonAdapter adapter(document);
-      parser.populateSchema(adapter, schemas[i]);
-    }
-  }
+  SchemaValidator schemas[3] = {SchemaValidator("payment.succeeded.v1.json"),
+                                SchemaValidator("shipment.confirmed.v1.json"),
+                                SchemaValidator("refund.succeeded.v1.json")};
 
   std::optional<std::string> validate(core::EventKind kind, const json& document) {
-    const auto& schema = schemas[static_cast<int>(kind)];
-    valijson::adapters::NlohmannJsonAdapter target(document);
-    if (validator.validate(schema, target, nullptr)) return std::nullopt;
-    // Slow path only for bad input: collect readable reasons.
-    valijson::ValidationResults results;
-    validator.validate(schema, target, &results);
-    std::string message;
-    valijson::ValidationResults::Error error;
-    int shown = 0;
-    while (results.popError(error) && shown < 3) {
-      std::string path;
-      for (const auto& part : error.context) path += part == "<root>" ? "$" : part;
-      // valijson reports the enclosing failures too; keep the most specific ones.
-      if (error.description.find("Failed to validate against schema associated with property") !=
-              std::string::npos ||
-          error.description.find("Failed to validate item") != std::string::npos)
-        continue;
-      if (!message.empty()) message += "; ";
-      message += path + ": " + error.description;
-      ++shown;
-    }
-    return message.empty() ? "does not match the schema" : message;
+    return schemas[static_cast<int>(kind)].problems(document);
   }
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace kassa::core {
 namespace {
@@ -207,16 +208,27 @@ std::vector<Receipt> build_receipts(const OrderState& order, const Step& step, c
     prototype.default_supplier = true;
   }
 
-  // At most 100 lines per receipt: further receipts get ":2", ":3", ... in their id names.
+  // ATOL takes at most 100 lines and 6 VAT types per receipt: past either, a continuation receipt
+  // starts, named ":2", ":3", ... so that its id stays deterministic.
+  std::vector<std::vector<ReceiptLine>> chunks(1);
+  std::set<VatType> types;
+  for (auto& line : lines) {
+    const bool new_type = types.count(line.vat) == 0;
+    if (chunks.back().size() == kMaxReceiptLines ||
+        (new_type && types.size() == kMaxReceiptVatTypes)) {
+      chunks.emplace_back();
+      types.clear();
+    }
+    types.insert(line.vat);
+    chunks.back().push_back(std::move(line));
+  }
   std::vector<Receipt> receipts;
-  for (std::size_t start = 0; start < lines.size(); start += kMaxReceiptLines) {
+  for (auto& chunk : chunks) {
     Receipt receipt = prototype;
     const std::size_t number = receipts.size() + 1;
     receipt.id_name = step.event_id + ":" + std::string(receipt_kind_name(kind)) +
                       (number == 1 ? "" : ":" + std::to_string(number));
-    receipt.lines.assign(lines.begin() + static_cast<std::ptrdiff_t>(start),
-                         lines.begin() + static_cast<std::ptrdiff_t>(
-                                             std::min(lines.size(), start + kMaxReceiptLines)));
+    receipt.lines = std::move(chunk);
     std::map<VatType, Kopecks> vats;
     for (const auto& line : receipt.lines) {
       receipt.total += line.sum;

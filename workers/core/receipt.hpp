@@ -82,7 +82,8 @@ struct ReceiptLine {
 };
 
 struct Receipt {
-  std::string id_name;  // "<event_id>:<kind>" (":2", ":3" for continuation receipts past 100 lines)
+  // "<event_id>:<kind>", then ":2", ":3" for continuation receipts (past 100 lines or 6 VAT types)
+  std::string id_name;
   ReceiptKind kind = ReceiptKind::prepayment;
   std::string order_id, merchant_id, source_event_id;
   std::string operation;  // sell | sell_refund
@@ -97,6 +98,7 @@ struct Receipt {
 };
 
 inline constexpr std::size_t kMaxReceiptLines = 100;
+inline constexpr std::size_t kMaxReceiptVatTypes = 6;  // ATOL v5 `vats` entries
 
 // Receipts for an applied step of a private buyer's order; none for legal buyers or other outcomes.
 // `supplier` is the merchant's row of kassa.merchants, if any.
