@@ -23,8 +23,8 @@ ReceiptKind kind_for(EventKind event) {
 
 // Receipt lines for one part. With a whole number of units the line must be price × quantity
 // exactly, so a sum that does not divide evenly becomes two lines (2 × 33.33 and 1 × 33.34 for
-// 100.00 over 3 units). With a fractional quantity the price is the sum per unit rounded half up,
-// and the line's sum is the part's sum.
+// 100.00 over 3 units). With a fractional quantity, price × quantity rounded half up to the kopeck
+// must give the sum.
 std::vector<ReceiptLine> lines_for(const ReceiptLine& base, Quantity quantity, Kopecks sum) {
   ReceiptLine line = base;
   line.quantity = quantity;
@@ -46,8 +46,31 @@ std::vector<ReceiptLine> lines_for(const ReceiptLine& base, Quantity quantity, K
     second.sum = (low + 1) * high_units;
     return {first, second};
   }
-  line.price = mul_div_half_up(sum, 1000, quantity.milli);
-  return {line};
+  // Fractional quantity: a price whose product with the quantity rounds to the sum, if one exists
+  // (always below one unit; above it the product moves in steps of more than a kopeck).
+  auto fits = [&](Kopecks price, Quantity q, Kopecks target) {
+    return price >= 0 && mul_div_half_up(price, q.milli, 1000) == target;
+  };
+  const Kopecks guess = mul_div_half_up(sum, 1000, quantity.milli);
+  for (const Kopecks price : {guess, guess - 1, guess + 1}) {
+    if (fits(price, quantity, sum)) {
+      line.price = price;
+      return {line};
+    }
+  }
+  // None does: split off 0.001 of a unit, whose price can carry any remaining kopecks exactly.
+  ReceiptLine most = line, rest = line;
+  most.quantity = {quantity.milli - 1};
+  most.price = mul_div_half_up(sum, 1000, quantity.milli);
+  most.sum = mul_div_half_up(most.price, most.quantity.milli, 1000);
+  rest.quantity = {1};
+  rest.sum = sum - most.sum;
+  rest.price = rest.sum * 1000;
+  if (rest.sum <= 0) {  // cannot happen with real amounts; keep one line rather than a negative one
+    line.price = guess;
+    return {line};
+  }
+  return {most, rest};
 }
 
 }  // namespace
