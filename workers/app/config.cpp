@@ -168,6 +168,10 @@ Config load_config(const std::optional<std::string>& file) {
   if (!digits(config.seller.inn)) throw ConfigError("KASSA_SELLER_INN must have 10 or 12 digits");
   if (!digits(config.seller.default_supplier_inn))
     throw ConfigError("KASSA_DEFAULT_SUPPLIER_INN must have 10 or 12 digits");
+  const auto& phone = config.seller.default_supplier_phone;
+  if (!phone.empty() && (phone.size() > 19 || phone.find_first_not_of("0123456789", phone[0] == '+' ? 1 : 0) !=
+                                                  std::string::npos))
+    throw ConfigError("KASSA_DEFAULT_SUPPLIER_PHONE must be digits with an optional leading + (at most 19 characters)");
   static const char* const kSno[] = {"osn", "usn_income", "usn_income_outcome", "esn", "patent"};
   if (std::find(std::begin(kSno), std::end(kSno), config.seller.sno) == std::end(kSno))
     throw ConfigError(
