@@ -14,6 +14,7 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "app/relay.hpp"
 #include "contract/decode.hpp"
 #include "harness.hpp"
 
@@ -356,6 +357,43 @@ TEST(Pipeline, RelayCrashAfterPublishingRepublishesTheSameBytes) {
   }
   EXPECT_EQ(republished, before_restart)
       << "what was published before the crash came again, identical";
+}
+
+TEST(Pipeline, PublishedOutboxRowsGoAfterTheRetentionAndNothingElse) {
+  Sandbox box("retention");
+  for (int i = 0; i < 4; ++i)
+    box.publish_raw(box.config.topic_payments, uuid(i), "not json " + std::to_string(i));
+  box.run_until_caught_up();
+  ASSERT_EQ(
+      scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL"),
+      4);
+  {
+    pqxx::connection connection(box.config.pg_dsn);
+    pqxx::work tx(connection);
+    // Two rows published 8 days ago, one 6 days ago, one now; plus one not published at all.
+    tx.exec(
+        "UPDATE kassa.outbox SET published_at = now() - CASE WHEN id IN (SELECT id FROM "
+        "kassa.outbox ORDER BY id "
+        "LIMIT 2) THEN interval '8 days' WHEN id = (SELECT id FROM kassa.outbox ORDER BY id OFFSET "
+        "2 LIMIT 1) "
+        "THEN interval '6 days' ELSE interval '0' END");
+    tx.exec(
+        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload, created_at) "
+        "VALUES (gen_random_uuid(), 'x', ''::bytea, '{}'::bytea, now() - interval '30 days')");
+    tx.commit();
+  }
+  app::Relay relay(box.config, nullptr);  // default retention: 7 days
+  std::atomic<bool> stop{false};
+  relay.clean_up(stop);
+  EXPECT_EQ(
+      scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL"),
+      2)
+      << "only the rows published more than 7 days ago are gone";
+  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
+            1)
+      << "an unpublished row is never deleted, however old";
+  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.rejections"), 4)
+      << "the reasons stay";
 }
 
 TEST(Pipeline, TwoMigrationsAtOnceBothSucceed) {

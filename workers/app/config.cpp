@@ -29,6 +29,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_BATCH_MAX_MESSAGES", "500", "messages per batch transaction"},
       {"KASSA_BATCH_MAX_WAIT", "200ms", "longest wait to fill a batch"},
       {"KASSA_RELAY_BATCH", "500", "outbox rows published per relay round"},
+      {"KASSA_OUTBOX_RETENTION", "7d", "published outbox rows are deleted after this long"},
       {"KASSA_LOG_LEVEL", "info", "debug, info, warn, error"},
       {"KASSA_SELLER_INN", "0000000000",
        "receipts: INN of the registering agent (company.inn, tag 1018)"},
@@ -169,9 +170,12 @@ Config load_config(const std::optional<std::string>& file) {
   if (!digits(config.seller.default_supplier_inn))
     throw ConfigError("KASSA_DEFAULT_SUPPLIER_INN must have 10 or 12 digits");
   const auto& phone = config.seller.default_supplier_phone;
-  if (!phone.empty() && (phone.size() > 19 || phone.find_first_not_of("0123456789", phone[0] == '+' ? 1 : 0) !=
-                                                  std::string::npos))
-    throw ConfigError("KASSA_DEFAULT_SUPPLIER_PHONE must be digits with an optional leading + (at most 19 characters)");
+  if (!phone.empty() &&
+      (phone.size() > 19 ||
+       phone.find_first_not_of("0123456789", phone[0] == '+' ? 1 : 0) != std::string::npos))
+    throw ConfigError(
+        "KASSA_DEFAULT_SUPPLIER_PHONE must be digits with an optional leading + (at most 19 "
+        "characters)");
   static const char* const kSno[] = {"osn", "usn_income", "usn_income_outcome", "esn", "patent"};
   if (std::find(std::begin(kSno), std::end(kSno), config.seller.sno) == std::end(kSno))
     throw ConfigError(

@@ -34,6 +34,7 @@ struct Config {
   std::size_t batch_max_messages = 500;
   std::chrono::milliseconds batch_max_wait{200};
   std::size_t relay_batch = 500;
+  std::chrono::seconds outbox_retention{7 * 24 * 3600};  // published outbox rows are kept this long
   std::string log_level = "info";
   bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
   core::Seller seller;        // KASSA_SELLER_*, KASSA_AGENT_TYPE, KASSA_DEFAULT_SUPPLIER_*

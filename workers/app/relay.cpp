@@ -64,7 +64,12 @@ void Relay::wake() {
 
 void Relay::run(const std::atomic<bool>& stop) {
   auto backoff = std::chrono::milliseconds(100);
+  auto next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   while (!stop.load()) {
+    if (std::chrono::steady_clock::now() >= next_cleanup) {
+      next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+      clean_up(stop);
+    }
     std::size_t published = 0;
     try {
       published = run_once();
@@ -82,6 +87,25 @@ void Relay::run(const std::atomic<bool>& stop) {
     std::unique_lock lock(mutex_);
     wakeup_.wait_for(lock, std::chrono::seconds(1), [&] { return woken_ || stop.load(); });
     woken_ = false;
+  }
+}
+
+// Published rows older than KASSA_OUTBOX_RETENTION go, a bounded chunk at a time so no
+// transaction holds many locks; another replica may do the same, which is harmless.
+void Relay::clean_up(const std::atomic<bool>& stop) {
+  try {
+    std::int64_t deleted = 0, chunk = 0;
+    do {
+      chunk = store::delete_published(impl_->database.connection(), impl_->config.outbox_retention,
+                                      5000);
+      deleted += chunk;
+    } while (chunk == 5000 && !stop.load());
+    if (deleted > 0)
+      log::info("relay: deleted " + std::to_string(deleted) +
+                " published outbox rows past retention");
+  } catch (const std::exception& e) {
+    log::warn(std::string("relay: outbox clean-up: ") + e.what());
+    if (store::is_transient(e)) impl_->database.reset();
   }
 }
 

@@ -28,6 +28,8 @@ class Relay {
   void wake();
   // Publishes until nothing is pending (or `stop`); used before a bounded run exits.
   void drain(const std::atomic<bool>& stop);
+  // Deletes published rows older than the retention (done by run() every ten minutes).
+  void clean_up(const std::atomic<bool>& stop);
 
  private:
   struct Impl;

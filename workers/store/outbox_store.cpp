@@ -37,4 +37,15 @@ std::int64_t count_unpublished(pqxx::connection& connection) {
       .as<std::int64_t>();
 }
 
+std::int64_t delete_published(pqxx::connection& connection, std::chrono::seconds older_than,
+                              std::size_t limit) {
+  pqxx::work tx(connection);
+  const auto rows = tx.exec_params(
+      "DELETE FROM kassa.outbox WHERE id IN (SELECT id FROM kassa.outbox "
+      "WHERE published_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2) RETURNING id",
+      static_cast<std::int64_t>(older_than.count()), static_cast<std::int64_t>(limit));
+  tx.commit();
+  return static_cast<std::int64_t>(rows.size());
+}
+
 }  // namespace kassa::store
