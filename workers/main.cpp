@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   kassa::cli::add_gen(app, context, status);
   kassa::cli::add_bench(app, context, status);
   kassa::cli::add_receipts(app, context, status);
+  kassa::cli::add_state(app, context, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
