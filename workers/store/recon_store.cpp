@@ -1,0 +1,148 @@
+#include "store/recon_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace kassa::store {
+namespace {
+
+constexpr std::int64_t kReconLock = 0x6b61737361'0003;
+
+// Per order: kassa's payment, refunds, buyer and waiting events; the receipts it owes and issued;
+// Invoicebox's order and its completed refund orders. FULL JOIN: an order either side knows.
+constexpr const char* kFactsQuery = R"sql(
+WITH owed AS (
+  SELECT l.order_id, count(*) AS owed
+  FROM kassa.ledger l JOIN kassa.orders o USING (order_id)
+  WHERE o.customer_type = 'private'
+  GROUP BY l.order_id
+), issued AS (
+  SELECT order_id, count(DISTINCT source_event_id) AS issued FROM kassa.receipts GROUP BY order_id
+), ib AS (
+  SELECT id AS order_id, status, amount, customer_type FROM invoicebox.orders WHERE parent_id IS NULL
+), ib_refunds AS (
+  SELECT parent_id AS order_id, sum(amount) AS refunded
+  FROM invoicebox.orders WHERE parent_id IS NOT NULL AND status = 'completed'
+  GROUP BY parent_id
+)
+SELECT coalesce(k.order_id, ib.order_id)::text,
+       coalesce(k.status = 'paid', false), coalesce(k.paid_amount, 0), coalesce(k.refunded_amount, 0),
+       k.customer_type, coalesce(k.parked_count, 0),
+       to_char(k.oldest_parked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       coalesce(owed.owed, 0), coalesce(issued.issued, 0),
+       ib.order_id IS NOT NULL, coalesce(ib.status, ''), coalesce(ib.amount, 0), coalesce(r.refunded, 0),
+       ib.customer_type
+FROM kassa.orders k
+FULL JOIN ib ON ib.order_id = k.order_id
+LEFT JOIN ib_refunds r ON r.order_id = coalesce(k.order_id, ib.order_id)
+LEFT JOIN owed ON owed.order_id = k.order_id
+LEFT JOIN issued ON issued.order_id = k.order_id
+)sql";
+
+std::optional<core::CustomerType> customer(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return std::string(field.c_str()) == "legal" ? core::CustomerType::legal
+                                               : core::CustomerType::private_person;
+}
+
+}  // namespace
+
+ReconLock::ReconLock(const std::string& dsn) : connection_(dsn) {
+  pqxx::nontransaction tx(connection_);
+  acquired_ = tx.exec_params1("SELECT pg_try_advisory_lock($1)", kReconLock)[0].as<bool>();
+}
+
+std::int64_t stream_facts(pqxx::connection& connection,
+                          const std::function<void(const core::ReconFacts&)>& each) {
+  pqxx::work tx(connection);
+  tx.exec(std::string("DECLARE recon_facts NO SCROLL CURSOR FOR ") + kFactsQuery);
+  std::int64_t orders = 0;
+  for (;;) {
+    const auto rows = tx.exec("FETCH FORWARD 20000 FROM recon_facts");
+    if (rows.empty()) break;
+    for (const auto& row : rows) {
+      core::ReconFacts f;
+      f.order_id = row[0].c_str();
+      f.kassa_paid = row[1].as<bool>();
+      f.kassa_amount = row[2].as<core::Kopecks>();
+      f.kassa_refunded = row[3].as<core::Kopecks>();
+      f.kassa_customer = customer(row[4]);
+      f.waiting_events = row[5].as<std::int64_t>();
+      if (!row[6].is_null()) f.waiting_since = core::parse_utc(row[6].c_str());
+      f.receipts_owed = row[7].as<std::int64_t>();
+      f.receipts_issued = row[8].as<std::int64_t>();
+      f.invoicebox_known = row[9].as<bool>();
+      f.invoicebox_status = row[10].c_str();
+      f.invoicebox_amount = row[11].as<core::Kopecks>();
+      f.invoicebox_refunded = row[12].as<core::Kopecks>();
+      f.invoicebox_customer = customer(row[13]);
+      each(f);
+      ++orders;
+    }
+  }
+  tx.exec("CLOSE recon_facts");
+  tx.commit();
+  return orders;
+}
+
+std::int64_t start_run(pqxx::connection& connection, core::UtcTime as_of, bool dry_run) {
+  pqxx::work tx(connection);
+  const auto id =
+      tx.exec_params1(
+            "INSERT INTO kassa.recon_runs (as_of, dry_run) VALUES ($1, $2) RETURNING run_id",
+            core::format_utc(as_of), dry_run)[0]
+          .as<std::int64_t>();
+  tx.commit();
+  return id;
+}
+
+void record_findings(pqxx::connection& connection, std::int64_t run_id,
+                     const std::vector<Finding>& findings) {
+  pqxx::work tx(connection);
+  tx.exec(
+      "CREATE TEMPORARY TABLE recon_found (order_id uuid, kind text, kassa_amount bigint, "
+      "invoicebox_amount bigint, "
+      "delta bigint, detail text) ON COMMIT DROP");
+  {
+    pqxx::stream_to copy(tx, "recon_found",
+                         std::vector<std::string>{"order_id", "kind", "kassa_amount",
+                                                  "invoicebox_amount", "delta", "detail"});
+    for (const auto& f : findings)
+      copy << std::make_tuple(f.order_id, std::string(core::recon_kind_name(f.exception.kind)),
+                              f.exception.kassa_amount, f.exception.invoicebox_amount,
+                              f.exception.delta, f.exception.detail);
+    copy.complete();
+  }
+  tx.exec_params(
+      "INSERT INTO kassa.recon_exceptions AS e (order_id, kind, kassa_amount, invoicebox_amount, "
+      "delta, detail, "
+      "  run_id, first_seen_run, first_seen_at, last_seen_at) "
+      "SELECT order_id, kind, kassa_amount, invoicebox_amount, delta, detail, $1, $1, now(), now() "
+      "FROM recon_found "
+      "ON CONFLICT (order_id, kind) DO UPDATE SET kassa_amount = EXCLUDED.kassa_amount, "
+      "  invoicebox_amount = EXCLUDED.invoicebox_amount, delta = EXCLUDED.delta, detail = "
+      "EXCLUDED.detail, "
+      "  run_id = $1, last_seen_at = now(), "
+      "  first_seen_run = CASE WHEN e.resolved_at IS NULL THEN e.first_seen_run ELSE $1 END, "
+      "  first_seen_at = CASE WHEN e.resolved_at IS NULL THEN e.first_seen_at ELSE now() END, "
+      "  resolved_run = NULL, resolved_at = NULL",
+      run_id);
+  tx.exec_params(
+      "UPDATE kassa.recon_exceptions e SET resolved_run = $1, resolved_at = now() "
+      "WHERE e.resolved_at IS NULL AND NOT EXISTS "
+      "(SELECT 1 FROM recon_found f WHERE f.order_id = e.order_id AND f.kind = e.kind)",
+      run_id);
+  tx.commit();
+}
+
+void finish_run(pqxx::connection& connection, std::int64_t run_id, std::int64_t orders,
+                const std::string& counts_json, bool ok) {
+  pqxx::work tx(connection);
+  tx.exec_params(
+      "UPDATE kassa.recon_runs SET finished_at = now(), status = $2, orders_checked = $3, counts = "
+      "$4::jsonb "
+      "WHERE run_id = $1",
+      run_id, ok ? "completed" : "failed", orders, counts_json);
+  tx.commit();
+}
+
+}  // namespace kassa::store
