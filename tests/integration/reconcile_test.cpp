@@ -70,6 +70,32 @@ TEST(Reconcile, FindsExactlyTheInjectedDiscrepanciesAndAgesThem) {
                      r.at("delta").get<long>()});
   ASSERT_GE(expected.size(), 10u);
 
+  // The dashboard views add up to the ledger and the receipts.
+  EXPECT_EQ(count(box, "SELECT sum(paid_kopecks) FROM kassa.daily_totals"),
+            stream.truth.at("ledger").at("payments_amount").get<long>());
+  EXPECT_EQ(count(box, "SELECT sum(refunded_kopecks) FROM kassa.daily_totals"),
+            stream.truth.at("ledger").at("refunds_amount").get<long>());
+  EXPECT_EQ(count(box,
+                  "SELECT sum(prepayment_receipts + settlement_receipts + refund_receipts) FROM "
+                  "kassa.daily_totals"),
+            count(box, "SELECT count(*) FROM kassa.receipts"));
+  EXPECT_GT(count(box, "SELECT count(*) FROM kassa.orders_awaiting_settlement"), 0);
+  EXPECT_EQ(
+      count(
+          box,
+          "SELECT count(*) FROM kassa.orders_awaiting_settlement WHERE open_kopecks > paid_amount"),
+      0);
+  EXPECT_EQ(count(box, "SELECT sum(orders) FROM kassa.awaiting_settlement_by_age"),
+            count(box, "SELECT count(*) FROM kassa.orders_awaiting_settlement"));
+  // Fully shipped orders are not waiting: open = paid - settled - refunded before shipping.
+  EXPECT_EQ(count(box,
+                  "SELECT count(*) FROM kassa.orders_awaiting_settlement a JOIN kassa.orders o "
+                  "USING (order_id) "
+                  "WHERE a.open_kopecks <> o.paid_amount - o.shipped_amount - (SELECT coalesce(sum("
+                  "(l->>'refunded_unshipped_amount')::bigint), 0) FROM "
+                  "jsonb_array_elements(o.state->'lines') l)"),
+            0);
+
   // A dry run finds the same and records nothing.
   const std::string dry = temp_file("dry.ndjson");
   EXPECT_EQ(reconcile(box.config, {"--dry-run", "--output", dry}), 0)
