@@ -96,15 +96,19 @@ TEST(Reconcile, FindsExactlyTheInjectedDiscrepanciesAndAgesThem) {
                   "jsonb_array_elements(o.state->'lines') l)"),
             0);
 
-  // A dry run finds the same and records nothing.
+  // A dry run finds the same, is recorded as a dry run, and leaves the exceptions alone.
   const std::string dry = temp_file("dry.ndjson");
   EXPECT_EQ(reconcile(box.config, {"--dry-run", "--output", dry}), 0)
       << "findings are not failures";
   EXPECT_EQ(read_findings(dry), expected);
-  EXPECT_EQ(count(box, "SELECT count(*) FROM kassa.recon_runs"), 0);
+  EXPECT_EQ(
+      count(box, "SELECT count(*) FROM kassa.recon_runs WHERE dry_run AND status = 'completed'"),
+      1);
+  EXPECT_EQ(count(box, "SELECT count(*) FROM kassa.recon_exceptions"), 0);
 
   const std::string first = temp_file("first.ndjson");
   EXPECT_EQ(reconcile(box.config, {"--output", first}), 0);
+  const long run1 = count(box, "SELECT max(run_id) FROM kassa.recon_runs");
   EXPECT_EQ(read_findings(first), expected) << "exactly the injected discrepancies, nothing else";
   EXPECT_EQ(count(box, "SELECT count(*) FROM kassa.recon_exceptions WHERE resolved_at IS NULL"),
             static_cast<long>(expected.size()));
@@ -127,18 +131,18 @@ TEST(Reconcile, FindsExactlyTheInjectedDiscrepanciesAndAgesThem) {
     tx.commit();
   }
   EXPECT_EQ(reconcile(box.config, {}), 0);
+  const long run2 = count(box, "SELECT max(run_id) FROM kassa.recon_runs");
   EXPECT_EQ(count(box, "SELECT count(*) FROM kassa.recon_exceptions WHERE resolved_at IS NULL"),
             static_cast<long>(expected.size()) - 1);
-  EXPECT_EQ(
-      count(box,
-            "SELECT count(*) FROM kassa.recon_exceptions WHERE resolved_run = 2 AND order_id = '" +
-                fixed[0][0].as<std::string>() + "'"),
-      1)
+  EXPECT_EQ(count(box, "SELECT count(*) FROM kassa.recon_exceptions WHERE resolved_run = " +
+                           std::to_string(run2) + " AND order_id = '" +
+                           fixed[0][0].as<std::string>() + "'"),
+            1)
       << "the fixed one is marked resolved by the second run";
   EXPECT_EQ(count(box,
                   "SELECT count(*) FROM kassa.recon_exceptions WHERE resolved_at IS NULL AND "
-                  "first_seen_run = 1 "
-                  "AND run_id = 2"),
+                  "first_seen_run = " +
+                      std::to_string(run1) + " AND run_id = " + std::to_string(run2)),
             static_cast<long>(expected.size()) - 1)
       << "the rest keep their first-seen run: finance sees their age";
 
@@ -149,8 +153,8 @@ TEST(Reconcile, FindsExactlyTheInjectedDiscrepanciesAndAgesThem) {
     tx.exec("SELECT pg_advisory_lock(" + std::to_string(0x6b61737361'0003LL) + ")");
   }
   EXPECT_EQ(reconcile(box.config, {}), 1);
-  EXPECT_EQ(count(box, "SELECT count(*) FROM kassa.recon_runs"), 2)
-      << "the refused run recorded nothing";
+  EXPECT_EQ(count(box, "SELECT count(*) FROM kassa.recon_runs"), 3)
+      << "a dry run and two real runs; the refused one recorded nothing";
   std::remove(state.c_str());
   std::remove(dry.c_str());
   std::remove(first.c_str());
