@@ -36,7 +36,8 @@
 #include "contract/receipt_json.hpp"
 #include "core/receipt.hpp"
 #include "gen/generator.hpp"
-#include "ingest/batch.hpp"
+#include "gen/ingest_messages.hpp"
+#include "ingest/memory_book.hpp"
 #include "raw_json.hpp"
 
 namespace kassa::ingest {
@@ -140,29 +141,15 @@ struct Run {
   std::vector<core::Receipt> typed;                // the independent run's receipts
 };
 
-std::vector<Message> messages_of(const gen::Output& generated) {
-  std::vector<Message> messages;
-  std::int64_t offset = 0;
-  for (const auto& m : generated.messages) {
-    Message message;
-    message.topic_kind = m.stream == gen::Stream::payments    ? core::EventKind::payment
-                         : m.stream == gen::Stream::shipments ? core::EventKind::shipment
-                                                              : core::EventKind::refund;
-    message.source = {std::string(gen::stream_name(m.stream)), 0, offset++, m.key, m.value, true};
-    messages.push_back(std::move(message));
-  }
-  return messages;
-}
-
 Run run(std::uint64_t seed, const Outputs& outputs) {
   gen::Options options;
   options.seed = seed;
   options.orders = kOrdersPerSeed;
-  const auto messages = messages_of(gen::generate(options));
+  const auto messages = gen::as_ingest_messages(gen::generate(options).messages);
 
   Run out;
   contract::Decoder decoder;
-  Snapshot state;
+  MemoryBook book;
   // The independent run: the state machine and the builder, with an inbox of event ids.
   std::map<std::string, core::OrderState> mirror;
   std::set<std::string> seen;
@@ -171,15 +158,7 @@ Run run(std::uint64_t seed, const Outputs& outputs) {
         messages.begin() + static_cast<std::ptrdiff_t>(start),
         messages.begin() + static_cast<std::ptrdiff_t>(std::min(messages.size(), start + kBatch)));
     const auto decoded = decode_batch(decoder, std::move(chunk));
-    Snapshot snapshot;
-    const auto needs = needs_of(decoded);
-    for (const auto& id : needs.order_ids)
-      if (auto it = state.orders.find(id); it != state.orders.end()) snapshot.orders.insert(*it);
-    for (const auto& id : needs.event_ids)
-      if (auto it = state.inbox.find(id); it != state.inbox.end()) snapshot.inbox.insert(*it);
-    auto result = apply_batch(decoded, std::move(snapshot), core::UtcTime{}, outputs);
-    for (auto& [id, order] : result.orders) state.orders[id] = std::move(order);
-    for (const auto& row : result.inbox) state.inbox[row.event_id] = {row.fingerprint, row.status};
+    auto result = book.apply(decoded, core::UtcTime{}, outputs);
     for (auto& r : result.receipts) out.receipts.push_back(std::move(r));
     for (auto& l : result.ledger) out.ledger.push_back(std::move(l));
 
@@ -197,7 +176,7 @@ Run run(std::uint64_t seed, const Outputs& outputs) {
       }
     }
   }
-  out.orders = std::move(state.orders);
+  out.orders = book.state().orders;
   return out;
 }
 

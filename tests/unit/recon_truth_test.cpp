@@ -11,7 +11,8 @@
 #include "contract/invoicebox_state.hpp"
 #include "core/recon.hpp"
 #include "gen/generator.hpp"
-#include "ingest/batch.hpp"
+#include "gen/ingest_messages.hpp"
+#include "ingest/memory_book.hpp"
 
 namespace kassa {
 namespace {
@@ -21,36 +22,17 @@ using Finding = std::tuple<std::string, std::string, core::Kopecks, core::Kopeck
 std::set<Finding> reconcile(const gen::Output& stream) {
   // kassa's side: every message through the same code as the worker, 500 at a time.
   contract::Decoder decoder;
-  ingest::Snapshot state;
+  ingest::MemoryBook book;
+  const auto& state = book.state();
+  const auto messages = gen::as_ingest_messages(stream.messages);
   std::map<std::string, std::int64_t> owed, issued;
   std::set<std::string> receipt_events;
-  for (std::size_t start = 0; start < stream.messages.size(); start += 500) {
-    std::vector<ingest::Message> chunk;
-    for (std::size_t i = start; i < std::min(stream.messages.size(), start + 500); ++i) {
-      const auto& m = stream.messages[i];
-      ingest::Message message;
-      message.topic_kind = m.stream == gen::Stream::payments    ? core::EventKind::payment
-                           : m.stream == gen::Stream::shipments ? core::EventKind::shipment
-                                                                : core::EventKind::refund;
-      message.source = {std::string(gen::stream_name(m.stream)),
-                        0,
-                        static_cast<std::int64_t>(i),
-                        m.key,
-                        m.value,
-                        true};
-      chunk.push_back(std::move(message));
-    }
+  for (std::size_t start = 0; start < messages.size(); start += 500) {
+    std::vector<ingest::Message> chunk(
+        messages.begin() + static_cast<std::ptrdiff_t>(start),
+        messages.begin() + static_cast<std::ptrdiff_t>(std::min(messages.size(), start + 500)));
     const auto decoded = ingest::decode_batch(decoder, std::move(chunk));
-    ingest::Snapshot snapshot;
-    const auto needs = ingest::needs_of(decoded);
-    for (const auto& id : needs.order_ids)
-      if (auto it = state.orders.find(id); it != state.orders.end()) snapshot.orders.insert(*it);
-    for (const auto& id : needs.event_ids)
-      if (auto it = state.inbox.find(id); it != state.inbox.end()) snapshot.inbox.insert(*it);
-    auto result =
-        ingest::apply_batch(decoded, std::move(snapshot), core::UtcTime{}, ingest::Outputs{});
-    for (auto& [id, order] : result.orders) state.orders[id] = std::move(order);
-    for (const auto& row : result.inbox) state.inbox[row.event_id] = {row.fingerprint, row.status};
+    const auto result = book.apply(decoded, core::UtcTime{}, ingest::Outputs{});
     for (const auto& row : result.ledger) {
       const auto& order = state.orders.at(row.order_id);
       if (order.payment && order.payment->customer.type == core::CustomerType::private_person)

@@ -14,7 +14,8 @@
 #include "bus/admin.hpp"
 #include "cli/commands.hpp"
 #include "contract/decode.hpp"
-#include "ingest/batch.hpp"
+#include "gen/ingest_messages.hpp"
+#include "ingest/memory_book.hpp"
 #include "store/database.hpp"
 #include "store/migrate.hpp"
 #include "support/log.hpp"
@@ -46,19 +47,9 @@ void add_bench_core(CLI::App& bench, int& status) {
   core->add_option("--orders", options.orders, "orders to generate")->capture_default_str();
   core->add_option("--batch", batch, "messages per batch")->capture_default_str();
   core->callback([&status] {
-    const auto generated = gen::generate(options);
-    std::vector<ingest::Message> messages;
-    std::int64_t offset = 0;
-    for (const auto& m : generated.messages) {
-      ingest::Message message;
-      message.topic_kind = m.stream == gen::Stream::payments    ? core::EventKind::payment
-                           : m.stream == gen::Stream::shipments ? core::EventKind::shipment
-                                                                : core::EventKind::refund;
-      message.source = {std::string(gen::stream_name(m.stream)), 0, offset++, m.key, m.value, true};
-      messages.push_back(std::move(message));
-    }
+    const auto messages = gen::as_ingest_messages(gen::generate(options).messages);
     contract::Decoder decoder;
-    ingest::Snapshot state;
+    ingest::MemoryBook book;
     double decode_seconds = 0, apply_seconds = 0;
     const ingest::Outputs topics;
     for (std::size_t start = 0; start < messages.size(); start += batch) {
@@ -68,17 +59,7 @@ void add_bench_core(CLI::App& bench, int& status) {
       const auto t0 = std::chrono::steady_clock::now();
       const auto decoded = ingest::decode_batch(decoder, std::move(chunk));
       const auto t1 = std::chrono::steady_clock::now();
-      // Load and carry state as the store does: only what the batch needs goes in.
-      ingest::Snapshot snapshot;
-      const auto needs = ingest::needs_of(decoded);
-      for (const auto& id : needs.order_ids)
-        if (auto it = state.orders.find(id); it != state.orders.end()) snapshot.orders.insert(*it);
-      for (const auto& id : needs.event_ids)
-        if (auto it = state.inbox.find(id); it != state.inbox.end()) snapshot.inbox.insert(*it);
-      auto result = ingest::apply_batch(decoded, std::move(snapshot), core::UtcTime{}, topics);
-      for (auto& [id, order] : result.orders) state.orders[id] = std::move(order);
-      for (const auto& row : result.inbox)
-        state.inbox[row.event_id] = {row.fingerprint, row.status};
+      book.apply(decoded, core::UtcTime{}, topics);
       const auto t2 = std::chrono::steady_clock::now();
       decode_seconds += std::chrono::duration<double>(t1 - t0).count();
       apply_seconds += std::chrono::duration<double>(t2 - t1).count();

@@ -1,0 +1,14 @@
+// Generated messages as the consumer would hand them to the batch function: topic kind, the
+// stream name as topic, partition 0, offsets in delivery order.
+#pragma once
+
+#include <vector>
+
+#include "gen/generator.hpp"
+#include "ingest/batch.hpp"
+
+namespace kassa::gen {
+
+std::vector<ingest::Message> as_ingest_messages(const std::vector<Message>& messages);
+
+}  // namespace kassa::gen
