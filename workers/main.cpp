@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   kassa::cli::add_receipts(app, context, status);
   kassa::cli::add_state(app, context, status);
   kassa::cli::add_reconcile(app, context, status);
+  kassa::cli::add_documents(app, context, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include <filesystem>
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -42,6 +44,13 @@ const char* kassa_binary() {
   return KASSA_BINARY;
 }
 
+// Package files of the tests go under the build tree's tmp folder (or $KASSA_IT_DOCUMENTS).
+std::string documents_root() {
+  const std::string root = env_or("KASSA_IT_DOCUMENTS", "/tmp/kassa-it-documents");
+  std::filesystem::create_directories(root);
+  return root;
+}
+
 Sandbox::Sandbox(const std::string& name, int partitions) {
   admin_dsn_ = env_or("KASSA_PG_DSN", "postgresql://kassa@127.0.0.1:55432/kassa");
   const std::string suffix = unique_suffix();
@@ -57,10 +66,12 @@ Sandbox::Sandbox(const std::string& name, int partitions) {
   config.topic_refunds = prefix + "refunds";
   config.topic_dlq = prefix + "dlq";
   config.topic_receipts = prefix + "receipts";
+  config.topic_documents = prefix + "documents";
+  config.documents_dir = documents_root() + "/" + database_;
   config.http_addr.clear();
   config.batch_max_wait = std::chrono::milliseconds(50);
-  topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds, config.topic_dlq,
-             config.topic_receipts};
+  topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds,
+             config.topic_dlq,      config.topic_receipts,  config.topic_documents};
   bus::create_topics(config.brokers, topics_, partitions, std::chrono::seconds(30));
   store::Database db(config.pg_dsn);
   store::migrate(db.connection());
@@ -72,8 +83,11 @@ Sandbox::~Sandbox() {
     if (std::getenv("KASSA_IT_KEEP") == nullptr) {
       pqxx::connection connection(admin_dsn_);
       pqxx::nontransaction tx(connection);
-      for (const auto& db : databases_)
+      for (const auto& db : databases_) {
         tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(db) + " WITH (FORCE)");
+        std::error_code ignored;
+        std::filesystem::remove_all(documents_root() + "/" + db, ignored);
+      }
     }
   } catch (const std::exception&) {
     // Cleanup is best effort; leftovers are named kassa_it_* / kassa-it.*.
@@ -89,10 +103,13 @@ app::Config Sandbox::another_database(const std::string& label) {
   other.group_id = config.group_id + "-" + label;
   other.topic_dlq = config.topic_dlq + "." + label;
   other.topic_receipts = config.topic_receipts + "." + label;
-  bus::create_topics(config.brokers, {other.topic_dlq, other.topic_receipts}, 3,
-                     std::chrono::seconds(30));
+  other.topic_documents = config.topic_documents + "." + label;
+  other.documents_dir = documents_root() + "/" + db;
+  bus::create_topics(config.brokers, {other.topic_dlq, other.topic_receipts, other.topic_documents},
+                     3, std::chrono::seconds(30));
   topics_.push_back(other.topic_dlq);
   topics_.push_back(other.topic_receipts);
+  topics_.push_back(other.topic_documents);
   store::Database database(other.pg_dsn);
   store::migrate(database.connection());
   return other;
@@ -186,6 +203,8 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_TOPIC_REFUNDS"] = c.topic_refunds;
   values["KASSA_TOPIC_DLQ"] = c.topic_dlq;
   values["KASSA_TOPIC_RECEIPTS"] = c.topic_receipts;
+  values["KASSA_TOPIC_DOCUMENTS"] = c.topic_documents;
+  values["KASSA_DOCUMENTS_DIR"] = c.documents_dir;
   values["KASSA_HTTP_ADDR"] = "";
   values["KASSA_BATCH_MAX_MESSAGES"] = std::to_string(c.batch_max_messages);
   values["KASSA_BATCH_MAX_WAIT"] = std::to_string(c.batch_max_wait.count()) + "ms";

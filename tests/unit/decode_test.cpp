@@ -81,12 +81,12 @@ TEST(Decode, ValidEventsDecode) {
        payment_with([](json& j) {
          j["customer"] = {{"type", "legal"},
                           {"name", "ООО Ромашка"},
-                          {"inn", "7701234567"},
+                          {"inn", "7701234560"},
                           {"kpp", "770101001"}};
        })},
       {"a legal customer may have a 12-digit INN (sole trader)", EventKind::payment,
        payment_with([](json& j) {
-         j["customer"] = {{"type", "legal"}, {"name", "ИП Сидоров"}, {"inn", "770123456789"}};
+         j["customer"] = {{"type", "legal"}, {"name", "ИП Сидоров"}, {"inn", "770123456703"}};
        })},
       {"a private customer with a phone only", EventKind::payment,
        payment_with([](json& j) { j["customer"].erase("email"); })},
@@ -158,13 +158,13 @@ TEST(Decode, PaymentFieldsArriveAsSent) {
 
   const Decoded legal = decoder.decode(
       EventKind::payment, kOrderId, payment_with([](json& j) {
-        j["customer"] = {{"type", "legal"}, {"inn", "7701234567"}, {"kpp", "770101001"}};
+        j["customer"] = {{"type", "legal"}, {"inn", "7701234560"}, {"kpp", "770101001"}};
         j["items"][0]["quantity"] = "0.750";
       }));
   ASSERT_TRUE(legal.event);
   const auto& l = std::get<core::PaymentSucceeded>(*legal.event);
   EXPECT_EQ(l.customer.type, core::CustomerType::legal);
-  EXPECT_EQ(l.customer.inn, "7701234567");
+  EXPECT_EQ(l.customer.inn, "7701234560");
   EXPECT_EQ(l.customer.kpp, "770101001");
   EXPECT_EQ(l.customer.email, "") << "absent contact fields are empty";
   EXPECT_EQ(l.items[0].quantity, core::Quantity{750}) << "0.750 kg = 750 thousandths";
@@ -278,11 +278,41 @@ TEST(Decode, BadMessagesAreRefusedWithAReason) {
       {"a legal customer without an INN", EventKind::payment, payment_with([](json& j) {
          j["customer"] = {{"type", "legal"}, {"name", "ООО Ромашка"}, {"email", "buh@romashka.ru"}};
        }),
-       kOrderId, ErrorCode::schema_violation, "inn"},
+       kOrderId, ErrorCode::invalid_inn, "needs an INN"},
       {"an INN of 11 digits (must be 10 or 12)", EventKind::payment, payment_with([](json& j) {
          j["customer"] = {{"type", "legal"}, {"inn", "77012345678"}};
        }),
-       kOrderId, ErrorCode::schema_violation, "inn"},
+       kOrderId, ErrorCode::invalid_inn, "77012345678"},
+      {"a 10-digit INN whose check digit is wrong (…60 is right)", EventKind::payment,
+       payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"inn", "7701234567"}, {"kpp", "770101001"}};
+       }),
+       kOrderId, ErrorCode::invalid_inn, "check digits"},
+      {"a 12-digit INN whose second check digit is wrong (…03 is right)", EventKind::payment,
+       payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"inn", "770123456704"}};
+       }),
+       kOrderId, ErrorCode::invalid_inn, "770123456704"},
+      {"an INN given as a number", EventKind::payment, payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"inn", 7707083893}};
+       }),
+       kOrderId, ErrorCode::invalid_inn, "7707083893"},
+      {"an INN with letters", EventKind::payment, payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"inn", "77070838ab"}};
+       }),
+       kOrderId, ErrorCode::invalid_inn, "77070838ab"},
+      {"a private buyer's INN, optional, is still checked when given", EventKind::payment,
+       payment_with([](json& j) { j["customer"]["inn"] = "7707083890"; }), kOrderId,
+       ErrorCode::invalid_inn, "7707083890"},
+      {"a KPP of 8 digits", EventKind::payment, payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"inn", "7707083893"}, {"kpp", "77070100"}};
+       }),
+       kOrderId, ErrorCode::invalid_kpp, "not 9 digits"},
+      {"a KPP with letters (the 2019 letter codes are not accepted)", EventKind::payment,
+       payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"inn", "7707083893"}, {"kpp", "7707AB001"}};
+       }),
+       kOrderId, ErrorCode::invalid_kpp, "7707AB001"},
       {"customer type neither private nor legal", EventKind::payment,
        payment_with([](json& j) { j["customer"]["type"] = "company"; }), kOrderId,
        ErrorCode::schema_violation, "type"},

@@ -3,6 +3,8 @@
 // reconciliation compares its ledger with the Invoicebox export.
 #include "gen/generator.hpp"
 
+#include "core/requisites.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,9 +26,9 @@ namespace {
 using nlohmann::json;
 
 const char* const kBadKinds[] = {
-    "invalid_json",      "invalid_encoding", "schema_violation", "amount_mismatch",
-    "over_shipment",     "over_refund",      "unknown_sku",      "duplicate_payment",
-    "event_id_conflict", "missing_contact",  "key_mismatch",
+    "invalid_json", "invalid_encoding", "schema_violation",  "amount_mismatch",   "over_shipment",
+    "over_refund",  "unknown_sku",      "duplicate_payment", "event_id_conflict", "missing_contact",
+    "key_mismatch", "invalid_inn",      "invalid_kpp",
 };
 const char* const kReconKinds[] = {
     "missing_in_kassa", "missing_in_invoicebox", "amount_mismatch",
@@ -460,7 +462,8 @@ TEST(Gen, DeliveryOrder) {
   EXPECT_EQ(reordered, 200u);
   // Bad extras come after the payment they are judged against.
   for (const auto& d : out.truth.at("dead_letters")) {
-    if (d.at("error_code") == "missing_contact") continue;
+    const std::string code = d.at("error_code");
+    if (code == "missing_contact" || code == "invalid_inn" || code == "invalid_kpp") continue;
     const auto& o = rp.orders.at(d.at("order_id"));
     EXPECT_GT(d.at("index").get<std::size_t>(), o.payment_index) << d.dump();
   }
@@ -508,6 +511,18 @@ TEST(Gen, EveryBadKindIsMadeAndCounted) {
       const auto& c = ev.at("customer");
       EXPECT_EQ(c.at("type"), "private");
       EXPECT_FALSE(c.contains("email") || c.contains("phone"));
+      EXPECT_FALSE(rp.orders.count(order_id)) << "the order must have no other events";
+      continue;
+    }
+    if (code == "invalid_inn" || code == "invalid_kpp") {
+      // An organization's payment whose requisites break exactly the one rule named.
+      const auto& c = ev.at("customer");
+      EXPECT_EQ(c.at("type"), "legal");
+      const std::string inn = c.at("inn");
+      EXPECT_EQ(code == "invalid_inn", !core::valid_inn(inn)) << inn;
+      EXPECT_TRUE(inn.size() == 10 || inn.size() == 12) << inn;
+      const bool bad_kpp = c.contains("kpp") && !core::valid_kpp(c.at("kpp").get<std::string>());
+      EXPECT_EQ(code == "invalid_kpp", bad_kpp);
       EXPECT_FALSE(rp.orders.count(order_id)) << "the order must have no other events";
       continue;
     }

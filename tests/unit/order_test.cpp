@@ -90,7 +90,7 @@ Customer legal_buyer() {
   Customer c;
   c.type = CustomerType::legal;
   c.name = "ООО Ромашка";
-  c.inn = "7701234567";
+  c.inn = "7701234560";
   c.kpp = "770101001";
   return c;
 }

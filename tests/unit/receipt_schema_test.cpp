@@ -392,7 +392,7 @@ std::vector<std::pair<core::EventKind, json>> worked_example(json payment) {
           {core::EventKind::refund, testing::refund_json()}};
 }
 
-const core::Supplier kTeaShop{"7701234567", "ООО «Чайный двор»", {"+74951234567"}};
+const core::Supplier kTeaShop{"7701234567", "ООО «Чайный двор»", {"+74951234567"}, ""};
 
 void expect_valid(const std::vector<Rendered>& receipts, const std::vector<std::string>& kinds) {
   std::vector<std::string> seen;

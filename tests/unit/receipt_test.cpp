@@ -178,7 +178,7 @@ Customer legal_buyer() {
   Customer c;
   c.type = CustomerType::legal;
   c.name = "ООО Ромашка";
-  c.inn = "7701234567";
+  c.inn = "7701234560";
   c.kpp = "770101001";
   c.email = "buh@romashka.example.ru";
   return c;
@@ -1287,7 +1287,7 @@ TEST(ReceiptJson, ClientAndSupplier) {
   const std::string by_email = render_only({}, pay(kPaid, {moka("VATNONE")}, both));
   EXPECT_TRUE(has(by_email, "\"client\":{\"email\":\"ivan@example.ru\"}")) << by_email;
 
-  const Supplier shop{"7712345678", "ООО «Чайники»", {"+74951234567"}};
+  const Supplier shop{"7712345678", "ООО «Чайники»", {"+74951234567"}, ""};
   const std::string supplied = render_only({}, pay(kPaid, {moka("VATNONE")}), "", shop);
   EXPECT_TRUE(has(supplied,
                   "\"supplier_info\":{\"inn\":\"7712345678\",\"name\":\"ООО "

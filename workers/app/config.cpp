@@ -45,6 +45,13 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_DEFAULT_SUPPLIER_PHONE", "", "receipts: supplier phone in that case (+7...)"},
       {"KASSA_ATOL_CALLBACK_URL", "",
        "receipts: service.callback_url for the cash-register gateway (empty: none)"},
+      {"KASSA_SELLER_NAME", "ООО «ОРЦ»", "documents: the agent's name (Invoicebox)"},
+      {"KASSA_SELLER_KPP", "", "documents: the agent's KPP (9 digits; empty: none printed)"},
+      {"KASSA_DOCUMENTS_DIR", "documents",
+       "documents: folder the relay writes package files to, <dir>/<merchant>/<package>/ (empty: "
+       "kept in PostgreSQL only)"},
+      {"KASSA_FONT_DIR", "/usr/share/fonts/truetype/dejavu",
+       "documents: folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (Cyrillic) for the PDFs"},
       {"KASSA_KAFKA_<PROPERTY>", "",
        "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
   };
@@ -142,6 +149,35 @@ Config load_config(const std::optional<std::string>& file) {
       config.batch_max_wait = parse_duration(value);
     else if (key == "KASSA_RELAY_BATCH")
       config.relay_batch = parse_count(key, value);
+    else if (key == "KASSA_OUTBOX_RETENTION")
+      config.outbox_retention =
+          std::chrono::duration_cast<std::chrono::seconds>(parse_duration(value));
+    else if (key == "KASSA_SELLER_INN")
+      config.seller.inn = value;
+    else if (key == "KASSA_SELLER_SNO")
+      config.seller.sno = value;
+    else if (key == "KASSA_SELLER_EMAIL")
+      config.seller.email = value;
+    else if (key == "KASSA_SELLER_PAYMENT_ADDRESS")
+      config.seller.payment_address = value;
+    else if (key == "KASSA_SELLER_NAME")
+      config.seller.name = value;
+    else if (key == "KASSA_SELLER_KPP")
+      config.seller.kpp = value;
+    else if (key == "KASSA_AGENT_TYPE")
+      config.seller.agent_type = value;
+    else if (key == "KASSA_DEFAULT_SUPPLIER_INN")
+      config.seller.default_supplier_inn = value;
+    else if (key == "KASSA_DEFAULT_SUPPLIER_NAME")
+      config.seller.default_supplier_name = value;
+    else if (key == "KASSA_DEFAULT_SUPPLIER_PHONE")
+      config.seller.default_supplier_phone = value;
+    else if (key == "KASSA_ATOL_CALLBACK_URL")
+      config.atol_callback_url = value;
+    else if (key == "KASSA_DOCUMENTS_DIR")
+      config.documents_dir = value;
+    else if (key == "KASSA_FONT_DIR")
+      config.font_dir = value;
     else if (key == "KASSA_LOG_LEVEL") {
       log::Level level;
       if (!log::parse_level(value, level))
@@ -167,6 +203,10 @@ Config load_config(const std::optional<std::string>& file) {
            v.find_first_not_of("0123456789") == std::string::npos;
   };
   if (!digits(config.seller.inn)) throw ConfigError("KASSA_SELLER_INN must have 10 or 12 digits");
+  if (!config.seller.kpp.empty() &&
+      (config.seller.kpp.size() != 9 ||
+       !std::all_of(config.seller.kpp.begin(), config.seller.kpp.end(), ::isdigit)))
+    throw ConfigError("KASSA_SELLER_KPP must have 9 digits (or be empty)");
   if (!digits(config.seller.default_supplier_inn))
     throw ConfigError("KASSA_DEFAULT_SUPPLIER_INN must have 10 or 12 digits");
   const auto& phone = config.seller.default_supplier_phone;

@@ -39,6 +39,8 @@ struct Config {
   bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
   core::Seller seller;        // KASSA_SELLER_*, KASSA_AGENT_TYPE, KASSA_DEFAULT_SUPPLIER_*
   std::string atol_callback_url;
+  std::string documents_dir = "documents";  // empty: package files stay in PostgreSQL only
+  std::string font_dir = "/usr/share/fonts/truetype/dejavu";
 
   std::vector<std::string> input_topics() const {
     return {topic_payments, topic_shipments, topic_refunds};

@@ -60,6 +60,12 @@ Metrics::Metrics()
                        .Register(*registry_);
   for (const char* kind : {"prepayment", "settlement", "refund"})
     receipts_[kind] = &receipts.Add({{"kind", kind}});
+  auto& packages = prometheus::BuildCounter()
+                       .Name("kassa_packages_total")
+                       .Help("Document packages issued to organization buyers, by kind")
+                       .Register(*registry_);
+  for (const char* kind : {"shipment_package", "refund_package"})
+    packages_[kind] = &packages.Add({{"kind", kind}});
   default_supplier_ =
       &counter(*registry_, "kassa_receipts_default_supplier_total",
                "Receipts whose merchant is missing from kassa.merchants (default supplier data)");
@@ -90,6 +96,9 @@ void Metrics::count_batch(const ingest::Counts& counts, double seconds) {
       it->second->Increment(static_cast<double>(n));
   for (const auto& [kind, n] : counts.receipts_by_kind)
     if (auto it = receipts_.find(kind); it != receipts_.end())
+      it->second->Increment(static_cast<double>(n));
+  for (const auto& [kind, n] : counts.packages_by_kind)
+    if (auto it = packages_.find(kind); it != packages_.end())
       it->second->Increment(static_cast<double>(n));
   default_supplier_->Increment(static_cast<double>(counts.receipts_default_supplier));
   batches_->Increment();

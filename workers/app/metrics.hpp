@@ -39,6 +39,7 @@ class Metrics {
   std::map<std::string, prometheus::Counter*> events_;
   std::map<std::string, prometheus::Counter*> dead_letters_;
   std::map<std::string, prometheus::Counter*> receipts_;
+  std::map<std::string, prometheus::Counter*> packages_;
   prometheus::Counter* default_supplier_;
   prometheus::Counter* batches_;
   prometheus::Histogram* batch_seconds_;

@@ -3,9 +3,13 @@
 #include <chrono>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "app/clock.hpp"
+#include "app/document_folder.hpp"
 #include "bus/producer.hpp"
 #include "store/database.hpp"
+#include "store/document_store.hpp"
 #include "store/outbox_store.hpp"
 #include "support/log.hpp"
 
@@ -32,6 +36,15 @@ std::size_t Relay::run_once() {
   pqxx::work tx(impl_->database.connection());
   const auto rows = store::claim_outbox(tx, impl_->config.relay_batch);
   if (!rows || rows->empty()) return 0;
+  // A package is announced only once its files are in the documents folder.
+  if (!impl_->config.documents_dir.empty()) {
+    for (const auto& row : *rows) {
+      if (row.topic != impl_->config.topic_documents) continue;
+      const auto merchant = nlohmann::json::parse(row.payload).at("merchant_id").get<std::string>();
+      place_files(package_folder(impl_->config.documents_dir, merchant, row.message_id),
+                  store::package_files(tx, row.message_id));
+    }
+  }
   std::vector<bus::Record> records;
   records.reserve(rows->size());
   for (const auto& row : *rows) records.push_back({row.topic, row.key, row.payload, true});

@@ -6,6 +6,7 @@
 
 #include "app/clock.hpp"
 #include "app/http_server.hpp"
+#include "app/packages.hpp"
 #include "app/relay.hpp"
 #include "bus/consumer.hpp"
 #include "contract/dead_letter.hpp"
@@ -55,6 +56,8 @@ class Loop {
     outputs_.receipts = config.topic_receipts;
     outputs_.seller = config.seller;
     outputs_.atol_callback_url = config.atol_callback_url;
+    outputs_.documents = config.topic_documents;
+    render_options_.font_dir = config.font_dir;
   }
 
   RunSummary run() {
@@ -249,6 +252,7 @@ class Loop {
         store::advance_offsets(tx, config_.group_id, next, consumer_->positions());
         auto loaded = store::load_snapshot(tx, needs);
         result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), outputs_);
+        issue_packages(tx, result, config_.topic_documents, render_options_);
         store::write_result(tx, result, loaded.versions);
         fault_point("batch_before_commit");
         tx.commit();
@@ -341,6 +345,7 @@ class Loop {
   store::Database database_;
   contract::Decoder decoder_;
   ingest::Outputs outputs_;
+  render::RenderOptions render_options_;
   bus::Consumer* consumer_ = nullptr;
   Relay* relay_ = nullptr;
   RunSummary summary_;

@@ -18,12 +18,15 @@ void print_summary(const app::RunSummary& s, const char* title) {
   std::printf("  %-34s %10lld\n", "  released when the payment came",
               static_cast<long long>(c.released));
   std::printf("  %-34s %10lld\n", "dead-lettered", static_cast<long long>(c.rejected));
+  for (const auto& [code, n] : c.rejected_by_code)
+    std::printf("    %-32s %10lld\n", code.c_str(), static_cast<long long>(n));
   for (const auto& [kind, n] : c.receipts_by_kind)
     std::printf("  %-34s %10lld\n", ("receipts: " + kind).c_str(), static_cast<long long>(n));
   if (c.receipts_default_supplier > 0)
-    std::printf("  %-34s %10lld\n", "  with default supplier data", static_cast<long long>(c.receipts_default_supplier));
-  for (const auto& [code, n] : c.rejected_by_code)
-    std::printf("    %-32s %10lld\n", code.c_str(), static_cast<long long>(n));
+    std::printf("  %-34s %10lld\n", "  with default supplier data",
+                static_cast<long long>(c.receipts_default_supplier));
+  for (const auto& [kind, n] : c.packages_by_kind)
+    std::printf("  %-34s %10lld\n", ("packages: " + kind).c_str(), static_cast<long long>(n));
   std::fflush(stdout);
 }
 

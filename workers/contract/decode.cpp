@@ -5,6 +5,7 @@
 
 #include "contract/encoding.hpp"
 #include "contract/schema.hpp"
+#include "core/requisites.hpp"
 
 namespace kassa::embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& schemas();
@@ -60,6 +61,28 @@ std::optional<std::string> check_formats(core::EventKind kind, const json& j) {
     case core::EventKind::refund:
       return positive(j.at("items"), "refund item");
   }
+  return std::nullopt;
+}
+
+// A buyer's INN and KPP: a legal buyer must have a valid INN (check digits included); an INN or
+// KPP given for any buyer must be well-formed.
+std::optional<core::Rejection> check_requisites(const json& document) {
+  const auto customer = document.find("customer");
+  if (customer == document.end() || !customer->is_object()) return std::nullopt;  // the schema
+  const bool legal = customer->value("type", json()) == "legal";
+  const auto inn = customer->find("inn");
+  if (inn == customer->end()) {
+    if (legal)
+      return core::Rejection{ErrorCode::invalid_inn, "customer.inn: a legal buyer needs an INN"};
+  } else if (!inn->is_string() || !core::valid_inn(inn->get<std::string>())) {
+    return core::Rejection{ErrorCode::invalid_inn,
+                           "customer.inn " + inn->dump() +
+                               ": not a valid INN (10 or 12 digits with matching check digits)"};
+  }
+  const auto kpp = customer->find("kpp");
+  if (kpp != customer->end() && (!kpp->is_string() || !core::valid_kpp(kpp->get<std::string>())))
+    return core::Rejection{ErrorCode::invalid_kpp,
+                           "customer.kpp " + kpp->dump() + ": not 9 digits"};
   return std::nullopt;
 }
 
@@ -176,6 +199,14 @@ Decoded Decoder::decode(core::EventKind expected, const std::optional<std::strin
                            "event_type " + event_type + " does not belong on the " +
                                std::string(core::event_kind_name(expected)) + " topic");
     return out;
+  }
+  // Before the schema, which would also refuse most of these, so that finance sees the specific
+  // reason: documents for an organization cannot be issued without its requisites.
+  if (expected == core::EventKind::payment) {
+    if (auto rejection = check_requisites(document)) {
+      out.rejection = std::move(rejection);
+      return out;
+    }
   }
   if (auto problem = impl_->validate(expected, document)) {
     out.rejection = reject(ErrorCode::schema_violation, std::move(*problem));

@@ -32,6 +32,10 @@ std::string_view error_code_name(ErrorCode code) {
       return "duplicate_payment";
     case ErrorCode::event_id_conflict:
       return "event_id_conflict";
+    case ErrorCode::invalid_inn:
+      return "invalid_inn";
+    case ErrorCode::invalid_kpp:
+      return "invalid_kpp";
     case ErrorCode::internal_error:
       return "internal_error";
   }

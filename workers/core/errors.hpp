@@ -22,6 +22,8 @@ enum class ErrorCode {
   over_refund,          // more quantity or money than is left to refund
   duplicate_payment,    // a second, different payment of a paid order
   event_id_conflict,    // an event_id seen before with different bytes
+  invalid_inn,          // a legal buyer without an INN, or an INN of bad length or check digits
+  invalid_kpp,          // a buyer's KPP that is not 9 digits
   internal_error,       // kassa could not process a valid-looking event (a bug); see logs
 };
 

@@ -28,6 +28,12 @@ Step step_for(const Event& event, Outcome outcome) {
   step.outcome = outcome;
   step.occurred_at = header.occurred_at;
   step.business_id = business_id_of(event);
+  if (const auto* shipment = std::get_if<ShipmentConfirmed>(&event)) {
+    step.document_number = shipment->document_number;
+    step.document_date = shipment->document_date;
+  } else if (const auto* refund = std::get_if<RefundSucceeded>(&event)) {
+    step.reason = refund->reason;
+  }
   return step;
 }
 

@@ -111,6 +111,10 @@ struct Step {
   UtcTime occurred_at;
   std::string business_id;
   std::optional<Source> source;  // set for drained parked events
+  // What documents cite: a shipment's own shipping document, a refund's reason.
+  std::string document_number;
+  std::optional<CivilDate> document_date;
+  std::string reason;
 };
 
 // Checks that need the event alone (sums, unique skus, buyer contact).

@@ -225,7 +225,7 @@ std::vector<Receipt> build_receipts(const OrderState& order, const Step& step, c
   if (supplier) {
     prototype.supplier = *supplier;
   } else {
-    prototype.supplier = {seller.default_supplier_inn, seller.default_supplier_name, {}};
+    prototype.supplier = {seller.default_supplier_inn, seller.default_supplier_name, {}, {}};
     if (!seller.default_supplier_phone.empty())
       prototype.supplier.phones.push_back(seller.default_supplier_phone);
     prototype.default_supplier = true;

@@ -55,6 +55,8 @@ int atol_measure(const std::string& okei);
 // kassa.merchants does not list; from configuration.
 struct Seller {
   std::string inn = "0000000000";  // placeholders: production sets KASSA_SELLER_*
+  std::string name = "ООО «ОРЦ»";  // the agent on document packages
+  std::string kpp;
   std::string sno = "osn";
   std::string email = "kassa@invoicebox.ru";
   std::string payment_address = "https://www.invoicebox.ru";
@@ -67,6 +69,7 @@ struct Seller {
 struct Supplier {
   std::string inn, name;
   std::vector<std::string> phones;
+  std::string kpp;  // documents only; receipts carry no KPP
 };
 
 struct ReceiptLine {

@@ -382,14 +382,21 @@ enum class Bad {
   event_id_conflict,
   missing_contact,
   key_mismatch,
+  invalid_inn,
+  invalid_kpp,
   none,
 };
 constexpr std::size_t kBadKinds = static_cast<std::size_t>(Bad::none);
 constexpr const char* kBadNames[] = {
-    "invalid_json",      "invalid_encoding", "schema_violation", "amount_mismatch",
-    "over_shipment",     "over_refund",      "unknown_sku",      "duplicate_payment",
-    "event_id_conflict", "missing_contact",  "key_mismatch",
+    "invalid_json", "invalid_encoding", "schema_violation",  "amount_mismatch",   "over_shipment",
+    "over_refund",  "unknown_sku",      "duplicate_payment", "event_id_conflict", "missing_contact",
+    "key_mismatch", "invalid_inn",      "invalid_kpp",
 };
+
+// Kinds where the order's own payment is the bad event: nothing of the order applies.
+bool payment_is_bad(Bad bad) {
+  return bad == Bad::missing_contact || bad == Bad::invalid_inn || bad == Bad::invalid_kpp;
+}
 
 enum class Discrepancy {
   missing_in_kassa,
@@ -430,7 +437,7 @@ struct Order {
   std::vector<Shipment> shipments;
   std::vector<Refund> refunds;
 
-  bool payment_applied() const { return !orphan && bad != Bad::missing_contact; }
+  bool payment_applied() const { return !orphan && !payment_is_bad(bad); }
   std::int64_t refunded() const {
     std::int64_t sum = 0;
     for (const auto& r : refunds) sum += r.amount;
@@ -672,6 +679,19 @@ void Generator::assign_bad(Rng& r) {
       o.customer.phone.clear();
       o.customer.inn.clear();
       o.customer.kpp.clear();
+    } else if (kind == Bad::invalid_inn || kind == Bad::invalid_kpp) {
+      // An organization whose requisites break the rules: a wrong check digit, an 8-digit KPP.
+      o.customer = make_customer(r, true, static_cast<std::size_t>(&o - orders_.data()) + 1);
+      if (o.customer.inn.size() != 10) {
+        o.customer.inn = make_inn(r, 10);
+        o.customer.kpp = o.customer.inn.substr(0, 4) + "01001";
+      }
+      if (kind == Bad::invalid_inn) {
+        char& check = o.customer.inn.back();
+        check = static_cast<char>('0' + (check - '0' + 1 + static_cast<int>(r.below(9))) % 10);
+      } else {
+        o.customer.kpp = o.customer.inn.substr(0, 4) + "0100";
+      }
     }
   }
 }
@@ -680,7 +700,7 @@ void Generator::plan_shipments(Rng& r, Order& o) const {
   std::size_t count = 0;
   if (o.orphan) {
     count = 1;
-  } else if (o.bad != Bad::missing_contact) {
+  } else if (!payment_is_bad(o.bad)) {
     const auto roll = r.below(100);
     count = roll < 20 ? 0 : roll < 65 ? 1 : roll < 90 ? 2 : 3;
   }
@@ -1072,6 +1092,8 @@ Pending Generator::bad_message(Rng& r, const Order& o) const {
       return m;
     }
     case Bad::missing_contact:
+    case Bad::invalid_inn:
+    case Bad::invalid_kpp:
     case Bad::none:
       break;
   }
@@ -1095,9 +1117,9 @@ std::vector<Pending> Generator::order_messages(Rng& r, const Order& o) const {
         Fate::parked);
     return seq;
   }
-  if (o.bad == Bad::missing_contact) {
+  if (payment_is_bad(o.bad)) {
     add(Stream::payments, payment_json(o), o.paid_at, Fate::rejected);
-    seq.back().error_code = kBadNames[static_cast<std::size_t>(Bad::missing_contact)];
+    seq.back().error_code = kBadNames[static_cast<std::size_t>(o.bad)];
     return seq;
   }
   if (!o.reordered) add(Stream::payments, payment_json(o), o.paid_at, Fate::applied);
@@ -1339,7 +1361,7 @@ Output Generator::run() {
       recon.push_back(recon_entry(o.id, "orphan_event", 0, 0));
       continue;
     }
-    if (o.bad == Bad::missing_contact) {
+    if (payment_is_bad(o.bad)) {
       out.invoicebox_state.push_back(invoicebox_order(o, "completed", o.amount, o.customer.legal));
       recon.push_back(recon_entry(o.id, "missing_in_kassa", 0, o.amount));
       continue;

@@ -60,6 +60,7 @@ class Applier {
           result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id,
                                     step.business_id, step.kind, step.amount, step.occurred_at});
           issue_receipts(order, step);
+          issue_package(order, step);
           changed = true;
           break;
         case core::Outcome::parked:
@@ -85,10 +86,7 @@ class Applier {
   // source event and kind, so a redelivered event (stopped by the inbox anyway) could not make a
   // second one either.
   void issue_receipts(const core::OrderState& order, const core::Step& step) {
-    const auto merchant = snapshot_.merchants.find(order.merchant_id);
-    const std::optional<core::Supplier> supplier =
-        merchant == snapshot_.merchants.end() ? std::nullopt
-                                              : std::optional<core::Supplier>(merchant->second);
+    const std::optional<core::Supplier> supplier = supplier_of(order.merchant_id);
     for (const auto& receipt : core::build_receipts(order, step, outputs_.seller, supplier)) {
       const std::string id = contract::receipt_id(receipt);
       std::string body =
@@ -100,6 +98,22 @@ class Applier {
       ++result_.counts.receipts_by_kind[std::string(core::receipt_kind_name(receipt.kind))];
       if (receipt.default_supplier) ++result_.counts.receipts_default_supplier;
     }
+  }
+
+  // The merchant's row of kassa.merchants, if there is one.
+  std::optional<core::Supplier> supplier_of(const std::string& merchant_id) const {
+    const auto merchant = snapshot_.merchants.find(merchant_id);
+    if (merchant == snapshot_.merchants.end()) return std::nullopt;
+    return merchant->second;
+  }
+
+  // An organization buyer's package; numbered and rendered by the shell in the same transaction.
+  void issue_package(const core::OrderState& order, const core::Step& step) {
+    const std::optional<core::Supplier> supplier = supplier_of(order.merchant_id);
+    auto package = core::build_package(order, step, outputs_.seller, supplier);
+    if (!package) return;
+    ++result_.counts.packages_by_kind[std::string(core::package_kind_name(package->kind))];
+    result_.packages.push_back(std::move(*package));
   }
 
   void dead_letter(const core::Source& source, const core::Rejection& rejection,
@@ -131,6 +145,7 @@ Counts& Counts::operator+=(const Counts& other) {
   for (const auto& [code, n] : other.rejected_by_code) rejected_by_code[code] += n;
   for (const auto& [kind, n] : other.receipts_by_kind) receipts_by_kind[kind] += n;
   receipts_default_supplier += other.receipts_default_supplier;
+  for (const auto& [kind, n] : other.packages_by_kind) packages_by_kind[kind] += n;
   return *this;
 }
 

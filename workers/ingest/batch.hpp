@@ -18,6 +18,7 @@
 
 #include "contract/decode.hpp"
 #include "core/order.hpp"
+#include "core/package.hpp"
 #include "core/receipt.hpp"
 
 namespace kassa::ingest {
@@ -95,7 +96,20 @@ struct Counts {
   std::map<std::string, std::int64_t> rejected_by_code;
   std::map<std::string, std::int64_t> receipts_by_kind;
   std::int64_t receipts_default_supplier = 0;  // merchant missing from kassa.merchants
+  std::map<std::string, std::int64_t> packages_by_kind;
   Counts& operator+=(const Counts& other);
+};
+
+// A numbered, rendered package as the shell writes it (kassa.packages, kassa.documents,
+// kassa.document_files): the package message and each file with its bytes and sha256.
+struct FileWrite {
+  core::DocumentType type = core::DocumentType::agent_report;
+  std::string name, media_type, sha256, bytes;
+};
+struct PackageWrite {
+  core::Package package;
+  std::string package_id, body;
+  std::vector<FileWrite> files;
 };
 
 struct PartitionKey {
@@ -111,6 +125,12 @@ struct BatchResult {
   std::vector<OutboxWrite> outbox;
   std::vector<RejectionWrite> rejections;
   std::vector<ReceiptWrite> receipts;
+  // Packages of organization buyers, built but not numbered: numbers come from counters that
+  // only the transaction can lock, so the shell numbers and renders them into package_writes
+  // (and their messages into outbox) before it writes the batch.
+  std::vector<core::Package> packages;
+  std::vector<PackageWrite> package_writes;
+  core::Counters counters;                            // the sequences after numbering
   std::map<PartitionKey, std::int64_t> next_offsets;  // offset of the last message + 1
   Counts counts;
 };
@@ -119,6 +139,7 @@ struct BatchResult {
 struct Outputs {
   std::string dlq = "kassa.dlq.v1";
   std::string receipts = "kassa.receipts.v1";
+  std::string documents = "kassa.documents.v1";
   core::Seller seller;
   std::string atol_callback_url;
 };

@@ -4,6 +4,7 @@
 
 #include "contract/encoding.hpp"
 #include "contract/state_codec.hpp"
+#include "store/document_store.hpp"
 
 namespace kassa::store {
 namespace {
@@ -106,14 +107,15 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
   if (!needs.merchant_ids.empty()) {
     const auto rows = tx.exec_params(
         "SELECT merchant_id::text, supplier_inn, supplier_name, "
-        "array_to_json(supplier_phones)::text "
+        "array_to_json(supplier_phones)::text, coalesce(supplier_kpp, '') "
         "FROM kassa.merchants WHERE merchant_id IN (SELECT "
         "jsonb_array_elements_text($1::jsonb)::uuid)",
         json_array(needs.merchant_ids));
     for (const auto& row : rows)
       loaded.snapshot.merchants[row[0].as<std::string>()] = {
           row[1].as<std::string>(), row[2].as<std::string>(),
-          json::parse(row[3].as<std::string>()).get<std::vector<std::string>>()};
+          json::parse(row[3].as<std::string>()).get<std::vector<std::string>>(),
+          row[4].as<std::string>()};
   }
   if (!needs.event_ids.empty()) {
     const auto rows = tx.exec_params(
@@ -258,6 +260,7 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
         "integer, body text)",
         rows.dump());
   }
+  if (!result.package_writes.empty()) write_packages(tx, result.package_writes, result.counters);
   if (!result.outbox.empty()) {
     json rows = json::array();
     for (const auto& row : result.outbox)

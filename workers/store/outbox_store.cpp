@@ -11,14 +11,16 @@ std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t l
   if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRelayLock)[0].as<bool>())
     return std::nullopt;
   const auto rows = tx.exec_params(
-      "SELECT id, topic, message_key, payload FROM kassa.outbox WHERE published_at IS NULL ORDER "
+      "SELECT id, topic, message_key, payload, message_id::text FROM kassa.outbox "
+      "WHERE published_at IS NULL ORDER "
       "BY id LIMIT $1",
       static_cast<std::int64_t>(limit));
   std::vector<OutboxRow> out;
   out.reserve(rows.size());
   for (const auto& row : rows) {
     const pqxx::binarystring key(row[2]), payload(row[3]);
-    out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), key.str(), payload.str()});
+    out.push_back({row[0].as<std::int64_t>(), row[4].as<std::string>(), row[1].as<std::string>(),
+                   key.str(), payload.str()});
   }
   return out;
 }

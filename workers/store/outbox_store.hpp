@@ -13,7 +13,7 @@ namespace kassa::store {
 
 struct OutboxRow {
   std::int64_t id = 0;
-  std::string topic, key, payload;
+  std::string message_id, topic, key, payload;
 };
 
 // The oldest unpublished rows, or nullopt when another relay holds the lock right now. The lock

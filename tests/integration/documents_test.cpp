@@ -1,0 +1,317 @@
+// Document packages end to end on the real broker and database: an organization buyer's shipment
+// and refund give numbered packages with their files, on the topic, in the documents folder and
+// in PostgreSQL; two workers and kill -9 leave every numbering sequence gapless and unique.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "contract/encoding.hpp"
+#include "contract/schema.hpp"
+#include "harness.hpp"
+
+namespace kassa::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kMerchant = "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const std::string kOrder = "7b000000-0000-4000-8000-000000000001";
+
+json event(const std::string& type, const std::string& event_id, const char* occurred_at) {
+  return {{"event_id", event_id},       {"event_type", type}, {"schema_version", 1},
+          {"occurred_at", occurred_at}, {"order_id", kOrder}, {"merchant_id", kMerchant}};
+}
+
+// An organization buys two kettles (goods, 22%) and a setup (service, no VAT): 250.00 RUB.
+std::string legal_payment() {
+  json p =
+      event("payment.succeeded", "7b000000-0000-4000-8000-0000000000a1", "2026-02-10T09:00:00Z");
+  p["payment_id"] = "pay-1";
+  p["merchant_order_id"] = "B2B-1001";
+  p["amount"] = 25000;
+  p["currency"] = "RUB";
+  p["customer"] = {{"type", "legal"},
+                   {"name", "ООО «Ромашка»"},
+                   {"inn", "7707083893"},
+                   {"kpp", "770701001"},
+                   {"email", "buh@romashka.example.ru"}};
+  p["items"] = {{{"sku", "KETTLE"},
+                 {"name", "Электрочайник Polaris PWK 1725"},
+                 {"quantity", "2"},
+                 {"measure", "шт"},
+                 {"measure_code", "796"},
+                 {"price", 10000},
+                 {"total_amount", 20000},
+                 {"vat_code", "RUS_VAT22"},
+                 {"type", "commodity"}},
+                {{"sku", "SETUP"},
+                 {"name", "Настройка оборудования"},
+                 {"quantity", "1"},
+                 {"measure", "усл"},
+                 {"measure_code", "876"},
+                 {"price", 5000},
+                 {"total_amount", 5000},
+                 {"vat_code", "VATNONE"},
+                 {"type", "service"}}};
+  return p.dump();
+}
+
+std::string legal_shipment() {
+  json s =
+      event("shipment.confirmed", "7b000000-0000-4000-8000-0000000000b1", "2026-02-14T12:00:00Z");
+  s["shipment_id"] = "ship-1";
+  s["document_number"] = "УПД-17";
+  s["document_date"] = "2026-02-14";
+  return s.dump();  // no items: everything ships
+}
+
+std::string legal_refund() {
+  json r =
+      event("refund.succeeded", "7b000000-0000-4000-8000-0000000000c1", "2026-02-20T15:30:00Z");
+  r["refund_id"] = "refund-1";
+  r["amount"] = 10000;
+  r["items"] = {{{"sku", "KETTLE"}, {"quantity", "1"}, {"amount", 10000}}};
+  r["reason"] = "Брак";
+  return r.dump();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// pdftotext's text of a PDF, with every run of whitespace made one space, so that a phrase that
+// the layout wrapped onto two lines is still found.
+std::string pdf_text(const std::string& path) {
+  const std::string command = "pdftotext -layout '" + path + "' - 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string raw;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) raw.append(buffer, n);
+  ::pclose(pipe);
+  std::string text;
+  for (const char c : raw) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+    if (space && (text.empty() || text.back() == ' ')) continue;
+    text += space ? ' ' : c;
+  }
+  return text;
+}
+
+long scalar(Sandbox& box, const app::Config& config, const std::string& sql) {
+  return box.query(config, sql)[0][0].as<long>();
+}
+
+int run_cli(const std::vector<std::string>& args, const app::Config& config) {
+  std::vector<std::string> argv = {kassa_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process process(argv, Sandbox::environment(config));
+  return process.wait();
+}
+
+TEST(Documents, AnOrganizationGetsNumberedPackagesWithTheirFilesAndNoReceipts) {
+  Sandbox box("docs");
+  box.publish_raw(box.config.topic_payments, kOrder, legal_payment());
+  box.publish_raw(box.config.topic_shipments, kOrder, legal_shipment());
+  box.publish_raw(box.config.topic_refunds, kOrder, legal_refund());
+  const auto summary = box.run_until_caught_up();
+  EXPECT_EQ(summary.counts.applied, 3);
+
+  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.receipts"), 0);
+  const auto documents = box.query(
+      "SELECT p.kind, d.document_type, d.number, d.document_date::text, d.total, d.vat "
+      "FROM kassa.documents d JOIN kassa.packages p USING (package_id) "
+      "ORDER BY p.issued_at, d.document_type");
+  // Shipment: the agent's report (both lines), the act (setup), the TORG-12 (kettles:
+  // 20 000 × 22/122 = 3 606.56 -> 3 607); refund: one kettle reverses the settlement (22%:
+  // 10 000 × 22/122 = 1 803.28 -> 1 803). Each the first of its sequence.
+  const std::vector<std::string> expected = {
+      "shipment_package act 1 2026-02-14 5000 0",
+      "shipment_package agent_report 1 2026-02-14 25000 3607",
+      "shipment_package torg12 1 2026-02-14 20000 3607",
+      "refund_package refund_report 1 2026-02-20 10000 1803",
+  };
+  ASSERT_EQ(documents.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    std::string row;
+    for (const auto& field : documents[i])
+      row += (row.empty() ? "" : " ") + field.as<std::string>();
+    EXPECT_EQ(row, expected[i]);
+  }
+
+  // On the topic: two packages, valid against the contract's schema, files as promised.
+  contract::SchemaValidator schema("package.v1.json");
+  const auto messages = box.read_topic(box.config.topic_documents);
+  ASSERT_EQ(messages.size(), 2u);
+  for (const auto& m : messages) {
+    EXPECT_EQ(m.key, kOrder);
+    const json package = json::parse(m.value);
+    const auto problems = schema.problems(package);
+    EXPECT_FALSE(problems) << *problems;
+    const std::string folder = box.config.documents_dir + "/" + kMerchant + "/" +
+                               package.at("package_id").get<std::string>();
+    for (const auto& d : package.at("documents")) {
+      const std::string pdf = folder + "/" + d.at("pdf_file").get<std::string>();
+      EXPECT_EQ(contract::sha256_hex(read_file(pdf)), d.at("pdf_sha256")) << pdf;
+      if (d.contains("xml_file")) {
+        const std::string xml = folder + "/" + d.at("xml_file").get<std::string>();
+        EXPECT_EQ(contract::sha256_hex(read_file(xml)), d.at("xml_sha256")) << xml;
+        EXPECT_EQ(read_file(xml).rfind("<?xml version=\"1.0\" encoding=\"windows-1251\"?>", 0), 0u);
+      }
+      const std::string text = pdf_text(pdf);
+      EXPECT_NE(text.find("ООО «Ромашка»"), std::string::npos) << pdf << ": " << text;
+      EXPECT_NE(text.find("7707083893"), std::string::npos) << pdf;
+      EXPECT_NE(text.find("770701001"), std::string::npos) << pdf;
+      const std::string type = d.at("type");
+      const char* words = type == "agent_report" ? "Двести пятьдесят рублей 00 копеек"
+                          : type == "act"    ? "Пятьдесят рублей 00 копеек"
+                          : type == "torg12" ? "Двести рублей 00 копеек"
+                                             : "Сто рублей 00 копеек";
+      EXPECT_NE(text.find(words), std::string::npos) << pdf << ": " << text;
+    }
+  }
+
+  // The commands an operator uses.
+  const std::string package_id =
+      box.query("SELECT package_id::text FROM kassa.packages WHERE kind = 'shipment_package'")[0][0]
+          .as<std::string>();
+  EXPECT_EQ(run_cli({"documents", "show", kOrder}, box.config), 0);
+  const std::string out = box.config.documents_dir + "/rendered";
+  EXPECT_EQ(run_cli({"documents", "render", package_id, "--out", out}, box.config), 0)
+      << "rendered again, every file must be byte-identical to the one issued";
+  for (const char* name : {"agent_report_1.pdf", "act_1.pdf", "torg12_1.pdf"})
+    EXPECT_EQ(read_file(out + "/" + name),
+              read_file(box.config.documents_dir + "/" + kMerchant + "/" + package_id + "/" + name))
+        << name;
+  EXPECT_EQ(run_cli({"documents", "check"}, box.config), 0);
+}
+
+TEST(Documents, BadRequisitesAreDeadLetteredWithTheirCode) {
+  Sandbox box("requisites");
+  json bad_inn = json::parse(legal_payment());
+  bad_inn["customer"]["inn"] = "7707083890";  // check digit 3 expected
+  json bad_kpp = json::parse(legal_payment());
+  bad_kpp["order_id"] = "7b000000-0000-4000-8000-000000000002";
+  bad_kpp["event_id"] = "7b000000-0000-4000-8000-0000000000a2";
+  bad_kpp["customer"]["kpp"] = "77070100";
+  box.publish_raw(box.config.topic_payments, kOrder, bad_inn.dump());
+  box.publish_raw(box.config.topic_payments, bad_kpp["order_id"].get<std::string>(),
+                  bad_kpp.dump());
+  box.run_until_caught_up();
+  std::map<std::string, std::string> codes;
+  for (const auto& m : box.read_topic(box.config.topic_dlq)) {
+    const json letter = json::parse(m.value);
+    codes[m.key.value_or("")] = letter.at("error_code");
+  }
+  EXPECT_EQ(codes[kOrder], "invalid_inn");
+  EXPECT_EQ(codes["7b000000-0000-4000-8000-000000000002"], "invalid_kpp");
+  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.orders"), 0);
+}
+
+long committed_offsets(Sandbox& box, const app::Config& config) {
+  return scalar(box, config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
+}
+
+// Two workers share the partitions of one group and one database, and draw numbers from the same
+// merchants' sequences; one of them, or both, die by SIGKILL again and again. Every sequence must
+// still hold exactly 1..n, every package be issued once, and every copy on the topic be the same.
+TEST(Documents, TwoWorkersAndKillNinesKeepEveryNumberingSequenceGaplessAndUnique) {
+  Sandbox box("numbering");
+  gen::Options options;
+  options.seed = 7;
+  options.orders = 700;
+  options.legal_share = 0.7;
+  const auto stream = gen::generate(options);
+  box.publish(stream.messages);
+  const long total = static_cast<long>(stream.messages.size());
+
+  app::Config config = box.config;
+  config.batch_max_messages = 15;  // many small transactions: many moments to die in
+  auto environment = [&](const std::string& instance) {
+    return Sandbox::environment(config, {{"KASSA_KAFKA_GROUP_INSTANCE_ID", instance},
+                                         {"KASSA_KAFKA_SESSION_TIMEOUT_MS", "6000"}});
+  };
+  std::mt19937_64 random(20261125);
+  long committed = 0;
+  int rounds_with_progress = 0;
+  for (int round = 0; round < 6 && committed < total; ++round) {
+    Process a({kassa_binary(), "run"}, environment("worker-a"));
+    Process b({kassa_binary(), "run"}, environment("worker-b"));
+    const long target = std::min(total, committed + 60 + static_cast<long>(random() % 200));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    long now = committed;
+    while (now < target && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      now = committed_offsets(box, config);
+    }
+    rounds_with_progress += now > committed ? 1 : 0;
+    committed = now;
+    // Kill one, let the other take over its partitions for a moment, then kill it too.
+    Process& first = round % 2 == 0 ? a : b;
+    Process& second = round % 2 == 0 ? b : a;
+    first.kill_hard();
+    EXPECT_EQ(first.wait(), 128 + SIGKILL);
+    const long before = committed;
+    const auto pause = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (committed_offsets(box, config) < std::min(total, before + 30) &&
+           std::chrono::steady_clock::now() < pause)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    second.kill_hard();
+    EXPECT_EQ(second.wait(), 128 + SIGKILL);
+    committed = committed_offsets(box, config);
+  }
+  EXPECT_GE(rounds_with_progress, 3);
+  Process finish({kassa_binary(), "run", "--until-caught-up"}, environment("worker-a"));
+  EXPECT_EQ(finish.wait(), 0);
+  EXPECT_EQ(committed_offsets(box, config), total);
+
+  // One package per applied shipment or refund of an organization's order.
+  const long packages = scalar(box, config, "SELECT count(*) FROM kassa.packages");
+  EXPECT_GT(packages, 300);
+  EXPECT_EQ(packages,
+            scalar(box, config,
+                   "SELECT count(*) FROM kassa.ledger l JOIN kassa.orders o USING (order_id) "
+                   "WHERE o.customer_type = 'legal' AND l.kind IN ('shipment', 'refund')"));
+  // Every sequence holds 1..n exactly, and its counter stands at n.
+  EXPECT_EQ(scalar(box, config,
+                   "SELECT count(*) FROM ("
+                   "  SELECT merchant_id, document_type, year FROM kassa.documents "
+                   "  GROUP BY 1, 2, 3 "
+                   "  HAVING count(*) <> count(DISTINCT number) OR min(number) <> 1 "
+                   "     OR max(number) <> count(*)) AS bad"),
+            0);
+  EXPECT_EQ(scalar(box, config,
+                   "SELECT count(*) FROM kassa.document_counters c WHERE last_number <> "
+                   "(SELECT count(*) FROM kassa.documents d WHERE (d.merchant_id, "
+                   "d.document_type, d.year) = (c.merchant_id, c.document_type, c.year))"),
+            0);
+  EXPECT_GT(scalar(box, config, "SELECT count(*) FROM kassa.document_counters"), 10);
+  EXPECT_EQ(run_cli({"documents", "check"}, config), 0);
+
+  // On the topic: every package once or more, copies byte-identical, none invented.
+  std::map<std::string, std::string> by_id;
+  for (const auto& m : box.read_topic(config.topic_documents)) {
+    const std::string id = json::parse(m.value).at("package_id");
+    const auto [it, first] = by_id.emplace(id, m.value);
+    EXPECT_TRUE(first || it->second == m.value) << id << ": a second copy must be identical";
+  }
+  EXPECT_EQ(static_cast<long>(by_id.size()), packages);
+}
+
+}  // namespace
+}  // namespace kassa::testing

@@ -1,0 +1,44 @@
+#include "app/packages.hpp"
+
+#include "contract/package_json.hpp"
+#include "store/document_store.hpp"
+
+namespace kassa::app {
+
+void number_and_render(ingest::BatchResult& result, core::Counters last, const std::string& topic,
+                       const render::RenderOptions& options) {
+  result.counters = core::assign_numbers(result.packages, std::move(last));
+  for (const core::Package& package : result.packages) {
+    ingest::PackageWrite write;
+    write.package = package;
+    write.package_id = contract::package_id(package);
+    std::vector<contract::DocumentFiles> listed(package.documents.size());
+    for (auto& file : render::render_package(package, options)) {
+      for (std::size_t d = 0; d < package.documents.size(); ++d) {
+        if (package.documents[d].type != file.type) continue;
+        auto& entry = listed[d];
+        if (file.media_type == "application/pdf") {
+          entry.pdf_name = file.name;
+          entry.pdf_sha256 = file.sha256;
+        } else {
+          entry.xml_name = file.name;
+          entry.xml_sha256 = file.sha256;
+        }
+      }
+      write.files.push_back({file.type, std::move(file.name), std::move(file.media_type),
+                             std::move(file.sha256), std::move(file.bytes)});
+    }
+    write.body = contract::package_json(package, listed);
+    result.outbox.push_back({write.package_id, topic, package.order_id, write.body});
+    result.package_writes.push_back(std::move(write));
+  }
+}
+
+void issue_packages(pqxx::work& tx, ingest::BatchResult& result, const std::string& topic,
+                    const render::RenderOptions& options) {
+  if (result.packages.empty()) return;
+  auto last = store::lock_counters(tx, core::counter_keys(result.packages));
+  number_and_render(result, std::move(last), topic, options);
+}
+
+}  // namespace kassa::app

@@ -1,0 +1,181 @@
+#include "store/document_store.hpp"
+
+#include <cctype>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "contract/encoding.hpp"
+
+namespace kassa::store {
+namespace {
+
+using nlohmann::json;
+
+bool is_uuid(const std::string& text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+StoredPackage package_of(const pqxx::row& row) {
+  return {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+          row[3].as<std::string>(), row[4].as<std::string>()};
+}
+
+constexpr const char* kPackageColumns =
+    "SELECT package_id::text, kind, source_event_id::text, "
+    "to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), body "
+    "FROM kassa.packages ";
+
+}  // namespace
+
+core::Counters lock_counters(pqxx::work& tx, const std::set<core::CounterKey>& keys) {
+  core::Counters out;
+  if (keys.empty()) return out;
+  json rows = json::array();
+  for (const auto& key : keys)
+    rows.push_back({{"merchant_id", key.merchant_id},
+                    {"document_type", core::document_type_name(key.type)},
+                    {"year", key.year}});
+  // Create the missing sequences first (a concurrent creator makes this wait, then do nothing),
+  // then lock all of them in key order: every worker locks in the same order, so no deadlock.
+  tx.exec_params(
+      "INSERT INTO kassa.document_counters (merchant_id, document_type, year, last_number) "
+      "SELECT x.merchant_id, x.document_type, x.year, 0 "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(merchant_id uuid, document_type text, year integer) "
+      "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING",
+      rows.dump());
+  const auto locked = tx.exec_params(
+      "SELECT c.merchant_id::text, c.document_type, c.year, c.last_number "
+      "FROM kassa.document_counters c "
+      "JOIN jsonb_to_recordset($1::jsonb) AS x(merchant_id uuid, document_type text, year integer) "
+      "  USING (merchant_id, document_type, year) "
+      "ORDER BY c.merchant_id, c.document_type, c.year FOR UPDATE OF c",
+      rows.dump());
+  for (const auto& row : locked) {
+    const auto type = core::parse_document_type(row[1].as<std::string>());
+    if (!type) throw std::logic_error("kassa.document_counters holds an unknown document type");
+    out[{row[0].as<std::string>(), *type, row[2].as<int>()}] = row[3].as<std::int64_t>();
+  }
+  if (out.size() != keys.size())
+    throw std::logic_error("lock_counters: a counter row is missing after its insert");
+  return out;
+}
+
+void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages,
+                    const core::Counters& counters) {
+  json package_rows = json::array(), document_rows = json::array(), file_rows = json::array();
+  for (const auto& w : packages) {
+    const core::Package& p = w.package;
+    package_rows.push_back({{"package_id", w.package_id},
+                            {"kind", core::package_kind_name(p.kind)},
+                            {"order_id", p.order_id},
+                            {"merchant_id", p.merchant_id},
+                            {"source_event_id", p.source_event_id},
+                            {"issued_at", core::format_utc(p.issued_at)},
+                            {"total", p.total},
+                            {"body", w.body}});
+    for (const auto& d : p.documents)
+      document_rows.push_back({{"package_id", w.package_id},
+                               {"document_type", core::document_type_name(d.type)},
+                               {"merchant_id", p.merchant_id},
+                               {"year", d.date.year},
+                               {"number", d.number},
+                               {"document_date", core::format_date(d.date)},
+                               {"total", d.total},
+                               {"vat", d.vat}});
+    for (const auto& f : w.files)
+      file_rows.push_back({{"package_id", w.package_id},
+                           {"name", f.name},
+                           {"document_type", core::document_type_name(f.type)},
+                           {"media_type", f.media_type},
+                           {"sha256", f.sha256},
+                           {"bytes", contract::base64_encode(f.bytes)}});
+  }
+  // No ON CONFLICT anywhere: the inbox lets an event through once, and the unique number key
+  // must fail loudly rather than hide a number given twice.
+  tx.exec_params(
+      "INSERT INTO kassa.packages (package_id, kind, order_id, merchant_id, source_event_id, "
+      "  issued_at, total, body) "
+      "SELECT x.package_id, x.kind, x.order_id, x.merchant_id, x.source_event_id, x.issued_at, "
+      "  x.total, x.body "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, kind text, order_id uuid, "
+      "  merchant_id uuid, source_event_id uuid, issued_at timestamptz, total bigint, body text)",
+      package_rows.dump());
+  tx.exec_params(
+      "INSERT INTO kassa.documents (package_id, document_type, merchant_id, year, number, "
+      "  document_date, total, vat) "
+      "SELECT x.package_id, x.document_type, x.merchant_id, x.year, x.number, x.document_date, "
+      "  x.total, x.vat "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, document_type text, "
+      "  merchant_id uuid, year integer, number bigint, document_date date, total bigint, "
+      "  vat bigint)",
+      document_rows.dump());
+  if (!file_rows.empty())
+    tx.exec_params(
+        "INSERT INTO kassa.document_files (package_id, name, document_type, media_type, sha256, "
+        "  bytes) "
+        "SELECT x.package_id, x.name, x.document_type, x.media_type, x.sha256, "
+        "  decode(x.bytes, 'base64') "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, name text, document_type text, "
+        "  media_type text, sha256 text, bytes text)",
+        file_rows.dump());
+  json counter_rows = json::array();
+  for (const auto& [key, last] : counters)
+    counter_rows.push_back({{"merchant_id", key.merchant_id},
+                            {"document_type", core::document_type_name(key.type)},
+                            {"year", key.year},
+                            {"last_number", last}});
+  // Only forward: the rows are locked by this transaction, so a smaller value would be a bug.
+  const auto moved = tx.exec_params(
+      "UPDATE kassa.document_counters c SET last_number = x.last_number, updated_at = now() "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(merchant_id uuid, document_type text, "
+      "  year integer, last_number bigint) "
+      "WHERE c.merchant_id = x.merchant_id AND c.document_type = x.document_type "
+      "  AND c.year = x.year AND c.last_number <= x.last_number",
+      counter_rows.dump());
+  if (moved.affected_rows() != counters.size())
+    throw std::logic_error("write_packages: a document counter would move backwards");
+}
+
+std::vector<StoredPackage> packages_of_order(pqxx::connection& connection,
+                                             const std::string& order_id) {
+  std::vector<StoredPackage> out;
+  if (!is_uuid(order_id)) return out;
+  pqxx::read_transaction tx(connection);
+  for (const auto& row : tx.exec_params(std::string(kPackageColumns) +
+                                            "WHERE order_id = $1::uuid ORDER BY issued_at, "
+                                            "package_id",
+                                        order_id))
+    out.push_back(package_of(row));
+  return out;
+}
+
+std::optional<StoredPackage> package_by_id(pqxx::connection& connection,
+                                           const std::string& package_id) {
+  if (!is_uuid(package_id)) return std::nullopt;
+  pqxx::read_transaction tx(connection);
+  const auto rows =
+      tx.exec_params(std::string(kPackageColumns) + "WHERE package_id = $1::uuid", package_id);
+  if (rows.empty()) return std::nullopt;
+  return package_of(rows[0]);
+}
+
+std::vector<StoredFile> package_files(pqxx::transaction_base& tx, const std::string& package_id) {
+  std::vector<StoredFile> out;
+  if (!is_uuid(package_id)) return out;
+  for (const auto& row :
+       tx.exec_params("SELECT name, media_type, sha256, bytes FROM kassa.document_files "
+                      "WHERE package_id = $1::uuid ORDER BY name",
+                      package_id))
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   pqxx::binarystring(row[3]).str()});
+  return out;
+}
+
+}  // namespace kassa::store
