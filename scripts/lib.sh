@@ -20,6 +20,10 @@ KASSA_SCRIPT="$(basename -- "${BASH_SOURCE[1]:-$0}")"
 # --- defaults (overridable from the environment) -----------------------------
 KASSA_PG_PORT="${KASSA_PG_PORT:-55432}"
 KASSA_KAFKA_PORT="${KASSA_KAFKA_PORT:-59092}"
+# The SMTP sink (aiosmtpd) that receives the package e-mails of tests and the demo.
+KASSA_SMTP_PORT="${KASSA_SMTP_PORT:-59025}"
+KASSA_SMTP_ADDR="127.0.0.1:$KASSA_SMTP_PORT"
+KASSA_SMTP_MAILDIR="$KASSA_ROOT/.local/smtp/maildir"
 # The controller listener always sits right above the broker port, so a single
 # override moves both.
 KASSA_KAFKA_CONTROLLER_PORT="$((KASSA_KAFKA_PORT + 1))"

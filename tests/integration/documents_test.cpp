@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/mailer.hpp"
 #include "contract/encoding.hpp"
 #include "contract/schema.hpp"
 #include "harness.hpp"
@@ -34,7 +36,7 @@ json event(const std::string& type, const std::string& event_id, const char* occ
 }
 
 // An organization buys two kettles (goods, 22%) and a setup (service, no VAT): 250.00 RUB.
-std::string legal_payment() {
+std::string legal_payment(const std::string& email = "buh@romashka.example.ru") {
   json p =
       event("payment.succeeded", "7b000000-0000-4000-8000-0000000000a1", "2026-02-10T09:00:00Z");
   p["payment_id"] = "pay-1";
@@ -45,7 +47,7 @@ std::string legal_payment() {
                    {"name", "ООО «Ромашка»"},
                    {"inn", "7707083893"},
                    {"kpp", "770701001"},
-                   {"email", "buh@romashka.example.ru"}};
+                   {"email", email}};
   p["items"] = {{{"sku", "KETTLE"},
                  {"name", "Электрочайник Polaris PWK 1725"},
                  {"quantity", "2"},
@@ -113,6 +115,44 @@ std::string pdf_text(const std::string& path) {
   return text;
 }
 
+// The messages the SMTP sink received for `recipient`, parsed by Python's email package (a real
+// MIME parser, not kassa's own code): subject, sender, Message-ID, the letter, and each
+// attachment's name, type and sha256.
+json mails_to(const std::string& recipient) {
+  const std::string script = R"(
+import email, email.policy, glob, hashlib, json, sys
+out = []
+for path in sorted(glob.glob(sys.argv[1] + "/new/*") + glob.glob(sys.argv[1] + "/cur/*")):
+    with open(path, "rb") as raw:  # the bytes as received, not re-serialized by mailbox
+        parsed = email.message_from_bytes(raw.read(), policy=email.policy.default)
+    if parsed["To"] != sys.argv[2]:
+        continue
+    item = {"subject": str(parsed["Subject"]), "from": str(parsed["From"]),
+            "message_id": str(parsed["Message-ID"]), "attachments": []}
+    for part in parsed.walk():
+        if part.get_content_disposition() == "attachment":
+            data = part.get_payload(decode=True)
+            item["attachments"].append({"name": part.get_filename(), "type": part.get_content_type(),
+                                        "sha256": hashlib.sha256(data).hexdigest()})
+        elif part.get_content_type() == "text/plain":
+            item["text"] = part.get_content()
+    out.append(item)
+print(json.dumps(out, ensure_ascii=False))
+)";
+  const std::string path = "/tmp/kassa-it-mails.py";
+  std::ofstream(path) << script;
+  const std::string command =
+      "/usr/bin/python3 " + path + " '" + smtp_sink_maildir() + "' '" + recipient + "'";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return json::array();
+  std::string raw;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) raw.append(buffer, n);
+  ::pclose(pipe);
+  return json::parse(raw, nullptr, false);
+}
+
 long scalar(Sandbox& box, const app::Config& config, const std::string& sql) {
   return box.query(config, sql)[0][0].as<long>();
 }
@@ -126,7 +166,9 @@ int run_cli(const std::vector<std::string>& args, const app::Config& config) {
 
 TEST(Documents, AnOrganizationGetsNumberedPackagesWithTheirFilesAndNoReceipts) {
   Sandbox box("docs");
-  box.publish_raw(box.config.topic_payments, kOrder, legal_payment());
+  box.config.smtp_addr = smtp_sink_addr();
+  const std::string buyer_email = "buh+" + box.database() + "@romashka.example.ru";
+  box.publish_raw(box.config.topic_payments, kOrder, legal_payment(buyer_email));
   box.publish_raw(box.config.topic_shipments, kOrder, legal_shipment());
   box.publish_raw(box.config.topic_refunds, kOrder, legal_refund());
   const auto summary = box.run_until_caught_up();
@@ -186,6 +228,41 @@ TEST(Documents, AnOrganizationGetsNumberedPackagesWithTheirFilesAndNoReceipts) {
     }
   }
 
+  // By e-mail to the buyer: one message per package, with every file of the package attached.
+  const json mails = mails_to(buyer_email);
+  ASSERT_TRUE(mails.is_array()) << "could not read the SMTP sink's maildir " << smtp_sink_maildir();
+  ASSERT_EQ(mails.size(), 2u) << mails.dump();
+  std::map<std::string, json> by_subject;
+  for (const auto& m : mails) by_subject[m.at("subject")] = m;
+  ASSERT_TRUE(by_subject.count("Документы по заказу № B2B-1001 от 14.02.2026")) << mails.dump();
+  ASSERT_TRUE(by_subject.count("Документы о возврате по заказу № B2B-1001 от 20.02.2026"))
+      << mails.dump();
+  for (const auto& m : messages) {
+    const json package = json::parse(m.value);
+    const json& mail = by_subject[package.at("kind") == "shipment_package"
+                                      ? "Документы по заказу № B2B-1001 от 14.02.2026"
+                                      : "Документы о возврате по заказу № B2B-1001 от 20.02.2026"];
+    EXPECT_NE(mail.at("from").get<std::string>().find("documents@invoicebox.ru"),
+              std::string::npos);
+    std::map<std::string, std::string> attached;
+    for (const auto& a : mail.at("attachments")) attached[a.at("name")] = a.at("sha256");
+    std::size_t files = 0;
+    for (const auto& d : package.at("documents")) {
+      EXPECT_EQ(attached[d.at("pdf_file")], d.at("pdf_sha256")) << d.at("pdf_file");
+      ++files;
+      if (d.contains("xml_file")) {
+        EXPECT_EQ(attached[d.at("xml_file")], d.at("xml_sha256")) << d.at("xml_file");
+        ++files;
+      }
+      EXPECT_NE(mail.at("text").get<std::string>().find("№ " + d.at("number").get<std::string>()),
+                std::string::npos);
+    }
+    EXPECT_EQ(attached.size(), files);
+  }
+  EXPECT_EQ(
+      scalar(box, box.config, "SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL"),
+      2);
+
   // The commands an operator uses.
   const std::string package_id =
       box.query("SELECT package_id::text FROM kassa.packages WHERE kind = 'shipment_package'")[0][0]
@@ -221,6 +298,45 @@ TEST(Documents, BadRequisitesAreDeadLetteredWithTheirCode) {
   EXPECT_EQ(codes[kOrder], "invalid_inn");
   EXPECT_EQ(codes["7b000000-0000-4000-8000-000000000002"], "invalid_kpp");
   EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.orders"), 0);
+}
+
+TEST(Documents, AnUnreachableMailServerIsRetriedAndTheMailIsNotLost) {
+  Sandbox box("mailretry");
+  box.config.smtp_addr = "127.0.0.1:1";  // nothing listens there
+  const std::string buyer_email = "retry+" + box.database() + "@romashka.example.ru";
+  box.publish_raw(box.config.topic_payments, kOrder, legal_payment(buyer_email));
+  box.publish_raw(box.config.topic_shipments, kOrder, legal_shipment());
+  box.run_until_caught_up();
+  const auto queued = box.query(
+      "SELECT attempts, sent_at IS NULL, failed_at IS NULL, last_error, "
+      "next_attempt_at > now() FROM kassa.mail_outbox");
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0][0].as<int>(), 1);
+  EXPECT_TRUE(queued[0][1].as<bool>()) << "not sent";
+  EXPECT_TRUE(queued[0][2].as<bool>()) << "not given up either: the server may come back";
+  EXPECT_NE(queued[0][3].as<std::string>().find("cannot connect"), std::string::npos);
+  EXPECT_TRUE(queued[0][4].as<bool>()) << "retried later, not in a tight loop";
+  EXPECT_TRUE(mails_to(buyer_email).empty());
+
+  // The server is back and the retry is due: the next round sends the very message queued.
+  {
+    pqxx::connection connection(box.config.pg_dsn);
+    pqxx::work tx(connection);
+    tx.exec("UPDATE kassa.mail_outbox SET next_attempt_at = now()");
+    tx.commit();
+  }
+  app::Config back = box.config;
+  back.smtp_addr = smtp_sink_addr();
+  app::Mailer mailer(back, nullptr);
+  std::atomic<bool> stop{false};
+  mailer.drain(stop);
+  EXPECT_EQ(scalar(box, box.config,
+                   "SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL "
+                   "AND attempts = 2 AND last_error IS NULL"),
+            1);
+  const json mails = mails_to(buyer_email);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].at("attachments").size(), 5u);  // 3 PDFs, the act's and TORG-12's XML
 }
 
 long committed_offsets(Sandbox& box, const app::Config& config) {

@@ -40,6 +40,13 @@ std::string env_or(const char* name, const char* fallback) {
 
 }  // namespace
 
+std::string smtp_sink_addr() {
+  return env_or("KASSA_IT_SMTP_ADDR", "127.0.0.1:59025");
+}
+std::string smtp_sink_maildir() {
+  return env_or("KASSA_IT_SMTP_MAILDIR", KASSA_SOURCE_DIR "/.local/smtp/maildir");
+}
+
 const char* kassa_binary() {
   return KASSA_BINARY;
 }
@@ -205,6 +212,7 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_TOPIC_RECEIPTS"] = c.topic_receipts;
   values["KASSA_TOPIC_DOCUMENTS"] = c.topic_documents;
   values["KASSA_DOCUMENTS_DIR"] = c.documents_dir;
+  values["KASSA_SMTP_ADDR"] = c.smtp_addr;
   values["KASSA_HTTP_ADDR"] = "";
   values["KASSA_BATCH_MAX_MESSAGES"] = std::to_string(c.batch_max_messages);
   values["KASSA_BATCH_MAX_WAIT"] = std::to_string(c.batch_max_wait.count()) + "ms";

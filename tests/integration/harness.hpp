@@ -78,4 +78,8 @@ class Process {
 
 const char* kassa_binary();
 
+// The SMTP sink that scripts/services runs, and the maildir where it stores what it receives.
+std::string smtp_sink_addr();
+std::string smtp_sink_maildir();
+
 }  // namespace kassa::testing

@@ -141,6 +141,20 @@ TEST(Recon, EachSituationGivesItsExceptions) {
          f.receipts_owed = f.receipts_issued = 0;
        }),
        {}},
+      {"a legal buyer's shipment and refund each got their document package",
+       with([](ReconFacts& f) {
+         f.kassa_customer = f.invoicebox_customer = CustomerType::legal;
+         f.receipts_owed = f.receipts_issued = 0;
+         f.packages_owed = f.packages_issued = 2;
+       }),
+       {}},
+      {"one of a legal buyer's two shipments has no document package",
+       with([](ReconFacts& f) {
+         f.kassa_customer = f.invoicebox_customer = CustomerType::legal;
+         f.receipts_owed = f.receipts_issued = 0;
+         f.packages_owed = 2, f.packages_issued = 1;
+       }),
+       {{ReconKind::fiscal_gap, 0, 0, 0}}},
       {"neither side has a payment: nothing to reconcile",
        with([](ReconFacts& f) {
          f.kassa_paid = false, f.kassa_amount = 0, f.kassa_refunded = 0,

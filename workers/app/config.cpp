@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 
+#include "app/smtp.hpp"
 #include "support/log.hpp"
 
 extern char** environ;
@@ -52,6 +53,9 @@ const std::vector<ConfigKey>& config_keys() {
        "kept in PostgreSQL only)"},
       {"KASSA_FONT_DIR", "/usr/share/fonts/truetype/dejavu",
        "documents: folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (Cyrillic) for the PDFs"},
+      {"KASSA_SMTP_ADDR", "",
+       "documents: host:port of the SMTP relay that e-mails packages to buyers (empty: no e-mail)"},
+      {"KASSA_SMTP_FROM", "documents@invoicebox.ru", "documents: the e-mails' sender address"},
       {"KASSA_KAFKA_<PROPERTY>", "",
        "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
   };
@@ -178,6 +182,10 @@ Config load_config(const std::optional<std::string>& file) {
       config.documents_dir = value;
     else if (key == "KASSA_FONT_DIR")
       config.font_dir = value;
+    else if (key == "KASSA_SMTP_ADDR")
+      config.smtp_addr = value;
+    else if (key == "KASSA_SMTP_FROM")
+      config.smtp_from = value;
     else if (key == "KASSA_LOG_LEVEL") {
       log::Level level;
       if (!log::parse_level(value, level))
@@ -202,6 +210,15 @@ Config load_config(const std::optional<std::string>& file) {
     return (v.size() == 10 || v.size() == 12) &&
            v.find_first_not_of("0123456789") == std::string::npos;
   };
+  if (!config.smtp_addr.empty()) {
+    try {
+      parse_smtp_addr(config.smtp_addr);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(std::string("KASSA_SMTP_ADDR: ") + e.what());
+    }
+  }
+  if (config.smtp_from.find('@') == std::string::npos)
+    throw ConfigError("KASSA_SMTP_FROM must be an e-mail address");
   if (!digits(config.seller.inn)) throw ConfigError("KASSA_SELLER_INN must have 10 or 12 digits");
   if (!config.seller.kpp.empty() &&
       (config.seller.kpp.size() != 9 ||

@@ -41,6 +41,8 @@ struct Config {
   std::string atol_callback_url;
   std::string documents_dir = "documents";  // empty: package files stay in PostgreSQL only
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
+  std::string smtp_addr;  // host:port of the SMTP relay; empty: packages are not e-mailed
+  std::string smtp_from = "documents@invoicebox.ru";
 
   std::vector<std::string> input_topics() const {
     return {topic_payments, topic_shipments, topic_refunds};

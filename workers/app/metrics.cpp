@@ -31,6 +31,14 @@ Metrics::Metrics()
                               "Outbox messages Kafka did not acknowledge")),
       outbox_pending(gauge(*registry_, "kassa_outbox_pending",
                            "Outbox messages not yet published, at the last round")),
+      mail_sent(
+          counter(*registry_, "kassa_mail_sent_total", "Package e-mails the SMTP server accepted")),
+      mail_retries(
+          counter(*registry_, "kassa_mail_retries_total",
+                  "Package e-mails put back for a later attempt (server unreachable, 4xx)")),
+      mail_failed(
+          counter(*registry_, "kassa_mail_failed_total",
+                  "Package e-mails the SMTP server refused for good (5xx); see kassa.mail_outbox")),
       last_poll(gauge(*registry_, "kassa_last_poll_timestamp_seconds",
                       "When the consumer loop last polled")),
       assigned_partitions(gauge(*registry_, "kassa_assigned_partitions",

@@ -31,6 +31,9 @@ class Metrics {
   prometheus::Counter& outbox_published;
   prometheus::Counter& outbox_failures;
   prometheus::Gauge& outbox_pending;
+  prometheus::Counter& mail_sent;
+  prometheus::Counter& mail_retries;
+  prometheus::Counter& mail_failed;
   prometheus::Gauge& last_poll;  // unix seconds of the poll loop's last turn (liveness)
   prometheus::Gauge& assigned_partitions;
   prometheus::Gauge& consumer_lag;  // messages behind the end offsets, over all input partitions

@@ -1,5 +1,7 @@
 #include "app/packages.hpp"
 
+#include "contract/encoding.hpp"
+#include "contract/mail_message.hpp"
 #include "contract/package_json.hpp"
 #include "store/document_store.hpp"
 
@@ -29,6 +31,18 @@ void number_and_render(ingest::BatchResult& result, core::Counters last, const s
                              std::move(file.sha256), std::move(file.bytes)});
     }
     write.body = contract::package_json(package, listed);
+    if (!options.mail_from.empty() && !package.buyer.email.empty()) {
+      // The whole message is built and stored now, so that what is sent is fixed with the package.
+      std::vector<contract::MailAttachment> attachments;
+      for (const auto& f : write.files) attachments.push_back({f.name, f.media_type, f.bytes});
+      ingest::MailWrite mail;
+      mail.message_id = contract::uuid_v5(contract::kOutputNamespace, write.package_id + ":mail");
+      mail.sender = options.mail_from;
+      mail.recipient = package.buyer.email;
+      mail.message = contract::mail_message(package, {mail.sender, mail.recipient, mail.message_id},
+                                            attachments);
+      write.mail = std::move(mail);
+    }
     result.outbox.push_back({write.package_id, topic, package.order_id, write.body});
     result.package_writes.push_back(std::move(write));
   }

@@ -6,6 +6,7 @@
 
 #include "app/clock.hpp"
 #include "app/http_server.hpp"
+#include "app/mailer.hpp"
 #include "app/packages.hpp"
 #include "app/relay.hpp"
 #include "bus/consumer.hpp"
@@ -58,6 +59,7 @@ class Loop {
     outputs_.atol_callback_url = config.atol_callback_url;
     outputs_.documents = config.topic_documents;
     render_options_.font_dir = config.font_dir;
+    if (!config.smtp_addr.empty()) render_options_.mail_from = config.smtp_from;
   }
 
   RunSummary run() {
@@ -105,6 +107,24 @@ class Loop {
         if (thread.joinable()) thread.join();
       }
     } join_relay{relay_stop, relay, relay_thread};
+
+    // The mailer, when e-mail is configured: its own thread, since an SMTP server may be slow.
+    std::unique_ptr<Mailer> mailer;
+    if (!config_.smtp_addr.empty()) mailer = std::make_unique<Mailer>(config_, &metrics_);
+    mailer_ = mailer.get();
+    std::atomic<bool> mailer_stop{false};
+    std::thread mailer_thread;
+    if (mailer) mailer_thread = std::thread([&] { mailer->run(mailer_stop); });
+    struct JoinMailer {
+      std::atomic<bool>& stop;
+      Mailer* mailer;
+      std::thread& thread;
+      ~JoinMailer() {
+        stop = true;
+        if (mailer != nullptr) mailer->wake();
+        if (thread.joinable()) thread.join();
+      }
+    } join_mailer{mailer_stop, mailer.get(), mailer_thread};
     ready_ = true;
 
     auto last_progress = Clock::now();
@@ -133,6 +153,13 @@ class Loop {
     relay.wake();
     if (relay_thread.joinable()) relay_thread.join();
     if (summary_.caught_up) relay.drain(stop_);  // a bounded run leaves nothing unpublished
+    if (mailer) {
+      mailer_stop = true;
+      mailer->wake();
+      if (mailer_thread.joinable()) mailer_thread.join();
+      if (summary_.caught_up) mailer->drain(stop_);  // and sends what is due
+      mailer_ = nullptr;
+    }
     summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (first_message_)
       summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
@@ -286,6 +313,7 @@ class Loop {
     metrics_.count_batch(result.counts, seconds);
     if (summary_.batch_seconds.size() < 1'000'000) summary_.batch_seconds.push_back(seconds);
     if (!result.outbox.empty()) relay_->wake();
+    if (mailer_ != nullptr && !result.package_writes.empty()) mailer_->wake();
   }
 
   // A batch failed for a reason that is not transient: find the message that causes it.
@@ -348,6 +376,7 @@ class Loop {
   render::RenderOptions render_options_;
   bus::Consumer* consumer_ = nullptr;
   Relay* relay_ = nullptr;
+  Mailer* mailer_ = nullptr;
   RunSummary summary_;
   std::atomic<bool> ready_{false};
   std::atomic<Clock::time_point> last_turn_{Clock::now()};

@@ -68,6 +68,10 @@ std::vector<ReconException> classify(const ReconFacts& f, UtcTime as_of,
     out.push_back({ReconKind::fiscal_gap, 0, 0, 0,
                    std::to_string(f.receipts_owed - f.receipts_issued) + " of " +
                        std::to_string(f.receipts_owed) + " receipts not issued"});
+  if (f.packages_issued < f.packages_owed)
+    out.push_back({ReconKind::fiscal_gap, 0, 0, 0,
+                   std::to_string(f.packages_owed - f.packages_issued) + " of " +
+                       std::to_string(f.packages_owed) + " document packages not issued"});
   return out;
 }
 

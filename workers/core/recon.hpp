@@ -21,7 +21,7 @@ enum class ReconKind {
   refund_mismatch,        // refunded totals differ (delta = kassa - Invoicebox)
   customer_mismatch,      // customer type differs (receipt vs document package)
   orphan_event,           // a shipment or refund waits for its payment longer than the grace period
-  fiscal_gap,             // kassa owes a receipt it has not issued
+  fiscal_gap,             // kassa owes a receipt or document package it has not issued
 };
 std::string_view recon_kind_name(ReconKind kind);
 inline constexpr int kReconKinds = 7;
@@ -43,6 +43,9 @@ struct ReconFacts {
   Kopecks invoicebox_amount = 0;
   Kopecks invoicebox_refunded = 0;  // completed refund orders
   std::optional<CustomerType> invoicebox_customer;
+  // kassa's document packages (organization buyers)
+  std::int64_t packages_owed = 0;    // applied shipments and refunds of a legal buyer
+  std::int64_t packages_issued = 0;  // distinct source events with a package
 };
 
 struct ReconException {

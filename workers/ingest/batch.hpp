@@ -106,10 +106,15 @@ struct FileWrite {
   core::DocumentType type = core::DocumentType::agent_report;
   std::string name, media_type, sha256, bytes;
 };
+// The e-mail that takes a package to its buyer, queued with it (kassa.mail_outbox).
+struct MailWrite {
+  std::string message_id, sender, recipient, message;
+};
 struct PackageWrite {
   core::Package package;
   std::string package_id, body;
   std::vector<FileWrite> files;
+  std::optional<MailWrite> mail;  // none when e-mail is off or the buyer gave no address
 };
 
 struct PartitionKey {

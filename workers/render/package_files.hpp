@@ -13,6 +13,7 @@ namespace kassa::render {
 
 struct RenderOptions {
   std::string font_dir = KASSA_DEFAULT_FONT_DIR;  // DejaVuSans.ttf, DejaVuSans-Bold.ttf
+  std::string mail_from;  // the e-mails' sender; empty: packages are not e-mailed
 };
 
 struct PackageFile {

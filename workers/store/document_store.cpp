@@ -125,6 +125,21 @@ void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& pac
         "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, name text, document_type text, "
         "  media_type text, sha256 text, bytes text)",
         file_rows.dump());
+  json mail_rows = json::array();
+  for (const auto& w : packages)
+    if (w.mail)
+      mail_rows.push_back({{"message_id", w.mail->message_id},
+                           {"package_id", w.package_id},
+                           {"sender", w.mail->sender},
+                           {"recipient", w.mail->recipient},
+                           {"message", contract::base64_encode(w.mail->message)}});
+  if (!mail_rows.empty())
+    tx.exec_params(
+        "INSERT INTO kassa.mail_outbox (message_id, package_id, sender, recipient, message) "
+        "SELECT x.message_id, x.package_id, x.sender, x.recipient, decode(x.message, 'base64') "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, package_id uuid, sender text, "
+        "  recipient text, message text)",
+        mail_rows.dump());
   json counter_rows = json::array();
   for (const auto& [key, last] : counters)
     counter_rows.push_back({{"merchant_id", key.merchant_id},

@@ -11,12 +11,15 @@ constexpr std::int64_t kReconLock = 0x6b61737361'0003;
 // Invoicebox's order and its completed refund orders. FULL JOIN: an order either side knows.
 constexpr const char* kFactsQuery = R"sql(
 WITH owed AS (
-  SELECT l.order_id, count(*) AS owed
+  SELECT l.order_id,
+         count(*) FILTER (WHERE o.customer_type = 'private') AS owed,
+         count(*) FILTER (WHERE o.customer_type = 'legal' AND l.kind <> 'payment') AS packages_owed
   FROM kassa.ledger l JOIN kassa.orders o USING (order_id)
-  WHERE o.customer_type = 'private'
   GROUP BY l.order_id
 ), issued AS (
   SELECT order_id, count(DISTINCT source_event_id) AS issued FROM kassa.receipts GROUP BY order_id
+), packaged AS (
+  SELECT order_id, count(*) AS issued FROM kassa.packages GROUP BY order_id
 ), ib AS (
   SELECT id AS order_id, status, amount, customer_type FROM invoicebox.orders WHERE parent_id IS NULL
 ), ib_refunds AS (
@@ -30,12 +33,13 @@ SELECT coalesce(k.order_id, ib.order_id)::text,
        to_char(k.oldest_parked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        coalesce(owed.owed, 0), coalesce(issued.issued, 0),
        ib.order_id IS NOT NULL, coalesce(ib.status, ''), coalesce(ib.amount, 0), coalesce(r.refunded, 0),
-       ib.customer_type
+       ib.customer_type, coalesce(owed.packages_owed, 0), coalesce(packaged.issued, 0)
 FROM kassa.orders k
 FULL JOIN ib ON ib.order_id = k.order_id
 LEFT JOIN ib_refunds r ON r.order_id = coalesce(k.order_id, ib.order_id)
 LEFT JOIN owed ON owed.order_id = k.order_id
 LEFT JOIN issued ON issued.order_id = k.order_id
+LEFT JOIN packaged ON packaged.order_id = k.order_id
 )sql";
 
 std::optional<core::CustomerType> customer(const pqxx::field& field) {
@@ -75,6 +79,8 @@ std::int64_t stream_facts(pqxx::connection& connection,
       f.invoicebox_amount = row[11].as<core::Kopecks>();
       f.invoicebox_refunded = row[12].as<core::Kopecks>();
       f.invoicebox_customer = customer(row[13]);
+      f.packages_owed = row[14].as<std::int64_t>();
+      f.packages_issued = row[15].as<std::int64_t>();
       each(f);
       ++orders;
     }

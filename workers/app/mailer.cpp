@@ -1,0 +1,94 @@
+#include "app/mailer.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "app/smtp.hpp"
+#include "store/database.hpp"
+#include "store/mail_store.hpp"
+#include "support/log.hpp"
+
+namespace kassa::app {
+
+struct Mailer::Impl {
+  Impl(const Config& config, Metrics* metrics)
+      : config(config),
+        metrics(metrics),
+        server(parse_smtp_addr(config.smtp_addr)),
+        database(config.pg_dsn) {}
+  const Config& config;
+  Metrics* metrics;
+  SmtpServer server;
+  store::Database database;
+};
+
+Mailer::Mailer(const Config& config, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(config, metrics)) {}
+Mailer::~Mailer() = default;
+
+std::size_t Mailer::run_once() {
+  pqxx::work tx(impl_->database.connection());
+  const auto rows = store::claim_mail(tx, 20);
+  for (const auto& row : rows) {
+    try {
+      smtp_send(impl_->server, row.sender, row.recipient, row.message);
+      store::mark_mail_sent(tx, row.id);
+      if (impl_->metrics != nullptr) impl_->metrics->mail_sent.Increment();
+    } catch (const SmtpError& e) {
+      if (e.permanent()) {
+        store::mark_mail_failed(tx, row.id, e.what());
+        log::error("mailer: " + row.recipient + " refused for good: " + e.what());
+        if (impl_->metrics != nullptr) impl_->metrics->mail_failed.Increment();
+        continue;
+      }
+      const auto delay =
+          std::chrono::seconds(std::min<std::int64_t>(3600, 30LL << std::min(row.attempts, 7)));
+      store::mark_mail_retry(tx, row.id, e.what(), delay);
+      if (impl_->metrics != nullptr) impl_->metrics->mail_retries.Increment();
+      log::warn(std::string("mailer: ") + e.what() + "; message " + row.message_id +
+                " retried in " + std::to_string(delay.count()) + " s");
+      if (e.code == 0) break;  // the server is unreachable: the rest waits for the next round
+    }
+  }
+  tx.commit();
+  return rows.size();
+}
+
+void Mailer::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wakeup_.notify_one();
+}
+
+void Mailer::run(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    std::size_t handled = 0;
+    try {
+      handled = run_once();
+    } catch (const std::exception& e) {
+      log::warn(std::string("mailer: ") + e.what());
+      if (store::is_transient(e)) impl_->database.reset();
+    }
+    if (handled > 0) continue;  // more may be due
+    std::unique_lock lock(mutex_);
+    wakeup_.wait_for(lock, std::chrono::seconds(5), [&] { return woken_ || stop.load(); });
+    woken_ = false;
+  }
+}
+
+void Mailer::drain(const std::atomic<bool>& stop) {
+  for (int failures = 0; !stop.load() && failures < 5;) {
+    try {
+      if (run_once() == 0) return;
+    } catch (const std::exception& e) {
+      ++failures;
+      log::warn(std::string("mailer: ") + e.what());
+      if (store::is_transient(e)) impl_->database.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+}  // namespace kassa::app
