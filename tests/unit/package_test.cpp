@@ -25,40 +25,21 @@
 
 #include "core/order.hpp"
 #include "core/package.hpp"
+#include "event_builders.hpp"
 
 namespace kassa::core {
 namespace {
 
-const std::string kOrder = "order-1";
-const std::string kShop = "shop-1";
-
-Quantity q(const char* text) {
-  const auto quantity = parse_quantity(text);
-  if (!quantity) throw std::invalid_argument(std::string("bad quantity in a test: ") + text);
-  return *quantity;
-}
-
-UtcTime at(const char* text) {
-  const auto time = parse_utc(text);
-  if (!time) throw std::invalid_argument(std::string("bad time in a test: ") + text);
-  return *time;
-}
-
-OrderItem item(const char* sku, const char* name, const char* quantity, Kopecks price,
-               Kopecks total, const char* vat_code, LineType type = LineType::commodity) {
-  OrderItem i;
-  i.sku = sku;
-  i.name = name;
-  i.measure = type == LineType::service ? "усл" : "шт";
-  i.measure_code = type == LineType::service ? "876" : "796";
-  i.quantity = q(quantity);
-  i.price = price;
-  i.total_amount = total;
-  i.vat_code = vat_code;
-  i.vat = parse_vat_code(vat_code).value();
-  i.type = type;
-  return i;
-}
+using builders::at;
+using builders::item;
+using builders::kOrder;
+using builders::kShop;
+using builders::private_buyer;
+using builders::q;
+using builders::refund;
+using builders::Returned;
+using builders::ship;
+using builders::Shipped;
 
 // The worked example of fiscal-54fz.md: A kettles 3 × 1 999.99 (RUS_VAT22), B delivery 350.00.
 OrderItem kettles() {
@@ -88,62 +69,8 @@ Customer organization() {
   return c;
 }
 
-Customer person() {
-  Customer c;
-  c.type = CustomerType::private_person;
-  c.name = "Иван Петров";
-  c.email = "ivan@example.ru";
-  return c;
-}
-
-EventHeader header(std::string event_id, const char* when) {
-  return {std::move(event_id), kOrder, kShop, at(when)};
-}
-
-Event pay(const char* when, std::vector<OrderItem> items, Customer customer = organization()) {
-  PaymentSucceeded p;
-  p.header = header("evt-pay", when);
-  p.payment_id = "pay-1";
-  p.merchant_order_id = "SHOP-1001";
-  p.currency = "RUB";
-  p.customer = std::move(customer);
-  for (const auto& i : items) p.amount += i.total_amount;
-  p.items = std::move(items);
-  return p;
-}
-
-struct Shipped {
-  const char* sku;
-  const char* quantity;
-};
-
-Event ship(const char* id, const char* when, std::vector<Shipped> items) {
-  ShipmentConfirmed s;
-  s.header = header(std::string("evt-") + id, when);
-  s.shipment_id = id;
-  s.document_number = std::string("УПД-") + id;
-  s.document_date = moscow_date(s.header.occurred_at);
-  s.items.emplace();
-  for (const auto& i : items) s.items->push_back({i.sku, q(i.quantity)});
-  return s;
-}
-
-struct Returned {
-  const char* sku;
-  const char* quantity;
-  Kopecks amount;
-};
-
-Event refund(const char* id, const char* when, std::vector<Returned> items) {
-  RefundSucceeded r;
-  r.header = header(std::string("evt-") + id, when);
-  r.refund_id = id;
-  r.reason = "Отказ покупателя";
-  for (const auto& i : items) {
-    r.items.push_back({i.sku, q(i.quantity), i.amount});
-    r.amount += i.amount;
-  }
-  return r;
+Event pay(const char* when, std::vector<OrderItem> items) {
+  return builders::pay(when, std::move(items), organization());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,7 +311,7 @@ const std::vector<Case>& cases() {
        {}},
 
       {"A private buyer gets receipts, never a package",
-       {pay("2026-02-10T09:00:00Z", {kettles()}, person())},
+       {builders::pay("2026-02-10T09:00:00Z", {kettles()}, private_buyer())},
        ship("s1", "2026-02-14T12:00:00Z", {{"A", "1"}}),
        {}},
   };
@@ -440,11 +367,12 @@ TEST(Package, CitesTheShippingDocumentAndTheRefundReason) {
   const auto shipped = packages_of({pay("2026-02-10T09:00:00Z", {kettles()})},
                                    ship("s1", "2026-02-14T12:00:00Z", {{"A", "1"}}));
   ASSERT_EQ(shipped.size(), 1u);
-  EXPECT_EQ(shipped[0].basis_number, "УПД-s1");
+  EXPECT_EQ(shipped[0].basis_number, "DOC-s1");
   ASSERT_TRUE(shipped[0].basis_date);
   EXPECT_EQ(format_date(*shipped[0].basis_date), "2026-02-14");
-  const auto refunded = packages_of({pay("2026-02-10T09:00:00Z", {kettles()})},
-                                    refund("r1", "2026-02-20T15:30:00Z", {{"A", "1", 199999}}));
+  const auto refunded =
+      packages_of({pay("2026-02-10T09:00:00Z", {kettles()})},
+                  refund("r1", "2026-02-20T15:30:00Z", {{"A", "1", 199999}}, "Отказ покупателя"));
   ASSERT_EQ(refunded.size(), 1u);
   EXPECT_EQ(refunded[0].reason, "Отказ покупателя");
 }

@@ -36,6 +36,7 @@
 #include "contract/receipt_json.hpp"
 #include "core/order.hpp"
 #include "core/receipt.hpp"
+#include "event_builders.hpp"
 #include "raw_json.hpp"
 #include "test_messages.hpp"
 
@@ -44,8 +45,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kOrder = "order-1";
-const std::string kShop = "shop-1";
+using namespace builders;
 
 // Business times (UTC) and their ATOL timestamps (Moscow, UTC+3).
 constexpr const char* kPaid = "2026-02-10T09:00:00Z";        // 10.02.2026 12:00:00
@@ -80,18 +80,6 @@ const std::string kBag = "Пакет фасовочный";
 const std::string kSaffron = "Шафран";
 const std::string kCheese = "Сыр «Российский» весовой";
 const std::string kCable = "Кабель ВВГнг-LS 3×2,5";
-
-Quantity q(const char* text) {
-  const auto quantity = parse_quantity(text);
-  if (!quantity) throw std::invalid_argument(std::string("bad quantity in a test: ") + text);
-  return *quantity;
-}
-
-UtcTime at(const char* text) {
-  const auto time = parse_utc(text);
-  if (!time) throw std::invalid_argument(std::string("bad time in a test: ") + text);
-  return *time;
-}
 
 // ATOL names of VAT types, written out here rather than taken from the code under test.
 std::string atol_vat(VatType type) {
@@ -133,23 +121,6 @@ std::string repeat(const std::string& piece, int times) {
 // ---------------------------------------------------------------------------------------------
 // Events.
 
-OrderItem item(const char* sku, std::string name, const char* quantity, Kopecks price,
-               Kopecks total, const char* vat_code, LineType type = LineType::commodity,
-               const char* okei = "796") {
-  OrderItem i;
-  i.sku = sku;
-  i.name = std::move(name);
-  i.measure = "шт";
-  i.measure_code = okei;
-  i.quantity = q(quantity);
-  i.price = price;
-  i.total_amount = total;
-  i.vat_code = vat_code;
-  i.vat = parse_vat_code(vat_code).value();
-  i.type = type;
-  return i;
-}
-
 // The worked example's lines: A kettle 3 × 1 999.99 = 5 999.97 (RUS_VAT22), B delivery 350.00.
 OrderItem kettles() {
   return item("A", kKettle, "3", 199999, 599997, "RUS_VAT22");
@@ -166,14 +137,6 @@ OrderItem pens() {
   return item("C", kPens, "3", 3333, 10000, "RUS_VAT22");
 }
 
-Customer private_buyer() {
-  Customer c;
-  c.type = CustomerType::private_person;
-  c.name = "Иван Петров";
-  c.email = "ivan@example.ru";
-  return c;
-}
-
 Customer legal_buyer() {
   Customer c;
   c.type = CustomerType::legal;
@@ -182,65 +145,6 @@ Customer legal_buyer() {
   c.kpp = "770101001";
   c.email = "buh@romashka.example.ru";
   return c;
-}
-
-EventHeader header(std::string event_id, const char* when) {
-  return {std::move(event_id), kOrder, kShop, at(when)};
-}
-
-// The payment, event id "evt-pay", amount = Σ lines.
-Event pay(const char* when, std::vector<OrderItem> items, Customer customer = private_buyer()) {
-  PaymentSucceeded p;
-  p.header = header("evt-pay", when);
-  p.payment_id = "pay-1";
-  p.merchant_order_id = "SHOP-1001";
-  p.currency = "RUB";
-  p.customer = std::move(customer);
-  for (const auto& i : items) p.amount += i.total_amount;
-  p.items = std::move(items);
-  return p;
-}
-
-struct Shipped {
-  const char* sku;
-  const char* quantity;
-};
-
-// Shipment `id`, event id "evt-<id>".
-Event ship(const char* id, const char* when, std::vector<Shipped> items) {
-  ShipmentConfirmed s;
-  s.header = header(std::string("evt-") + id, when);
-  s.shipment_id = id;
-  s.document_number = std::string("DOC-") + id;
-  s.document_date = moscow_date(s.header.occurred_at);
-  s.items.emplace();
-  for (const auto& i : items) s.items->push_back({i.sku, q(i.quantity)});
-  return s;
-}
-
-// A shipment without items: everything not yet shipped or refunded ships.
-Event ship_all(const char* id, const char* when) {
-  auto event = ship(id, when, {});
-  std::get<ShipmentConfirmed>(event).items.reset();
-  return event;
-}
-
-struct Returned {
-  const char* sku;
-  const char* quantity;
-  Kopecks amount;
-};
-
-// Refund `id`, event id "evt-<id>", amount = Σ lines.
-Event refund(const char* id, const char* when, std::vector<Returned> items) {
-  RefundSucceeded r;
-  r.header = header(std::string("evt-") + id, when);
-  r.refund_id = id;
-  for (const auto& i : items) {
-    r.items.push_back({i.sku, q(i.quantity), i.amount});
-    r.amount += i.amount;
-  }
-  return r;
 }
 
 // The worked example's events as JSON (test_messages.hpp), optionally paid at another time.

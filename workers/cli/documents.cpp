@@ -157,31 +157,21 @@ void add_documents(CLI::App& app, const Context& context, int& status) {
     store::Database database(config.pg_dsn);
     contract::SchemaValidator schema("package.v1.json");
     std::int64_t checked = 0, failed = 0;
-    std::string after = "00000000-0000-0000-0000-000000000000";
-    for (;;) {  // keyset pages: memory does not grow with the number of packages
-      pqxx::read_transaction tx(database.connection());
-      const auto rows = tx.exec_params(
-          "SELECT package_id::text, body FROM kassa.packages WHERE package_id > $1::uuid "
-          "ORDER BY package_id LIMIT 2000",
-          after);
-      if (rows.empty()) break;
-      for (const auto& row : rows) {
-        after = row[0].as<std::string>();
-        ++checked;
-        std::string problem;
-        try {
-          const auto body = nlohmann::json::parse(row[1].c_str());
-          if (auto p = schema.problems(body))
-            problem = *p;
-          else
-            contract::package_from_json(row[1].c_str());
-        } catch (const std::exception& e) {
-          problem = e.what();
-        }
-        if (!problem.empty() && ++failed <= 10)
-          std::fprintf(stderr, "package %s: %s\n", after.c_str(), problem.c_str());
-      }
-    }
+    store::for_each_body(database.connection(), "kassa.packages", "package_id",
+                         [&](const std::string& id, const char* text) {
+                           ++checked;
+                           std::string problem;
+                           try {
+                             if (auto p = schema.problems(nlohmann::json::parse(text)))
+                               problem = *p;
+                             else
+                               contract::package_from_json(text);
+                           } catch (const std::exception& e) {
+                             problem = e.what();
+                           }
+                           if (!problem.empty() && ++failed <= 10)
+                             std::fprintf(stderr, "package %s: %s\n", id.c_str(), problem.c_str());
+                         });
     pqxx::read_transaction tx(database.connection());
     const auto gaps = numbering_problems(tx);
     for (const auto& g : gaps) std::fprintf(stderr, "numbering: %s\n", g.c_str());

@@ -122,31 +122,22 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
     store::Database database(config.pg_dsn);
     contract::SchemaValidator schema("receipt.v1.json");
     std::int64_t checked = 0, failed = 0;
-    std::string after = "00000000-0000-0000-0000-000000000000";
-    for (;;) {  // keyset pages: memory does not grow with the number of receipts
-      pqxx::read_transaction tx(database.connection());
-      const auto rows = tx.exec_params(
-          "SELECT receipt_id::text, body FROM kassa.receipts WHERE receipt_id > $1::uuid ORDER BY "
-          "receipt_id LIMIT 5000",
-          after);
-      if (rows.empty()) break;
-      for (const auto& row : rows) {
-        after = row[0].as<std::string>();
-        ++checked;
-        std::string problem;
-        try {
-          const auto body = nlohmann::json::parse(row[1].c_str());
-          if (auto p = schema.problems(body))
-            problem = *p;
-          else
-            problem = arithmetic_problems(after, body);
-        } catch (const std::exception& e) {
-          problem = e.what();
-        }
-        if (!problem.empty() && ++failed <= 10)
-          std::fprintf(stderr, "receipt %s: %s\n", after.c_str(), problem.c_str());
-      }
-    }
+    store::for_each_body(database.connection(), "kassa.receipts", "receipt_id",
+                         [&](const std::string& id, const char* text) {
+                           ++checked;
+                           std::string problem;
+                           try {
+                             const auto body = nlohmann::json::parse(text);
+                             if (auto p = schema.problems(body))
+                               problem = *p;
+                             else
+                               problem = arithmetic_problems(id, body);
+                           } catch (const std::exception& e) {
+                             problem = e.what();
+                           }
+                           if (!problem.empty() && ++failed <= 10)
+                             std::fprintf(stderr, "receipt %s: %s\n", id.c_str(), problem.c_str());
+                         });
     std::printf("kassa receipts check: %lld receipts, %lld valid, %lld invalid\n",
                 static_cast<long long>(checked), static_cast<long long>(checked - failed),
                 static_cast<long long>(failed));

@@ -547,7 +547,7 @@ Customer Generator::make_customer(Rng& r, bool legal, std::size_t number) const 
   } else {
     c.name = kCompanies[r.index(kCompanyCount)];
     c.inn = make_inn(r, 10);
-    if (r.chance(0.8)) c.kpp = c.inn.substr(0, 4) + "01" + digits(r, 3);
+    c.kpp = c.inn.substr(0, 4) + "01" + digits(r, 3);  // every organization has one
   }
   c.email = "buh" + std::to_string(number) + "@company.example.ru";
   return c;

@@ -64,4 +64,21 @@ void recreate_database(const std::string& dsn, const std::string& database) {
   tx.exec("CREATE DATABASE " + name);
 }
 
+void for_each_body(pqxx::connection& connection, const std::string& table,
+                   const std::string& id_column,
+                   const std::function<void(const std::string& id, const char* body)>& each) {
+  const std::string query = "SELECT " + id_column + "::text, body FROM " + table + " WHERE " +
+                            id_column + " > $1::uuid ORDER BY " + id_column + " LIMIT 5000";
+  std::string after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    pqxx::read_transaction tx(connection);
+    const auto rows = tx.exec_params(query, after);
+    if (rows.empty()) return;
+    for (const auto& row : rows) {
+      after = row[0].as<std::string>();
+      each(after, row[1].c_str());
+    }
+  }
+}
+
 }  // namespace kassa::store

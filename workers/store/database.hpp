@@ -2,6 +2,7 @@
 // not thread-safe, so every thread that talks to the database owns its own Database.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,5 +38,12 @@ namespace kassa::store {
 std::string dsn_with_database(const std::string& dsn, const std::string& database);
 // Drops (if present) and creates a database, connecting through `dsn`.
 void recreate_database(const std::string& dsn, const std::string& database);
+
+// Every stored message of an issued-output table (kassa.receipts, kassa.packages) in id order, a
+// page at a time (keyset paging), so a check over millions of rows keeps its memory flat.
+// `table` and `id_column` are kassa's own names, never user input.
+void for_each_body(pqxx::connection& connection, const std::string& table,
+                   const std::string& id_column,
+                   const std::function<void(const std::string& id, const char* body)>& each);
 
 }  // namespace kassa::store
