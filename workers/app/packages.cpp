@@ -1,21 +1,53 @@
 #include "app/packages.hpp"
 
+#include <algorithm>
+#include <future>
+#include <thread>
+
 #include "contract/encoding.hpp"
 #include "contract/mail_message.hpp"
 #include "contract/package_json.hpp"
 #include "store/document_store.hpp"
 
 namespace kassa::app {
+namespace {
+
+// Rendering is most of a batch's CPU when it carries packages (a PDF takes a few milliseconds),
+// and each package renders on its own: spread them over the cores. The bytes do not depend on
+// the thread, so the outcome is the same as rendering one after another.
+std::vector<std::vector<render::PackageFile>> render_all(const std::vector<core::Package>& packages,
+                                                         const render::RenderOptions& options) {
+  std::vector<std::vector<render::PackageFile>> out(packages.size());
+  const std::size_t threads = std::min<std::size_t>(
+      {packages.size(), std::max(1u, std::thread::hardware_concurrency()), 4});
+  if (threads <= 1) {
+    for (std::size_t i = 0; i < packages.size(); ++i)
+      out[i] = render::render_package(packages[i], options);
+    return out;
+  }
+  std::vector<std::future<void>> running;
+  for (std::size_t t = 0; t < threads; ++t)
+    running.push_back(std::async(std::launch::async, [&, t] {
+      for (std::size_t i = t; i < packages.size(); i += threads)
+        out[i] = render::render_package(packages[i], options);
+    }));
+  for (auto& r : running) r.get();  // rethrows the first failure, after every thread is done
+  return out;
+}
+
+}  // namespace
 
 void number_and_render(ingest::BatchResult& result, core::Counters last, const std::string& topic,
                        const render::RenderOptions& options) {
   result.counters = core::assign_numbers(result.packages, std::move(last));
-  for (const core::Package& package : result.packages) {
+  const auto rendered = render_all(result.packages, options);
+  for (std::size_t p = 0; p < result.packages.size(); ++p) {
+    const core::Package& package = result.packages[p];
     ingest::PackageWrite write;
     write.package = package;
     write.package_id = contract::package_id(package);
     std::vector<contract::DocumentFiles> listed(package.documents.size());
-    for (auto& file : render::render_package(package, options)) {
+    for (auto file : rendered[p]) {
       for (std::size_t d = 0; d < package.documents.size(); ++d) {
         if (package.documents[d].type != file.type) continue;
         auto& entry = listed[d];

@@ -31,6 +31,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -1158,13 +1160,25 @@ void draw(Haru& haru, const std::vector<Page>& pages, HPDF_Font regular, HPDF_Fo
   }
 }
 
+// Fonts are read and parsed once per process and path (a worker renders thousands of documents;
+// reading 1.4 MB of TrueType for each one was most of the time), then shared read-only. A font
+// package upgraded under a running worker is picked up at its next start.
+const TrueType& font_at(const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<const TrueType>> loaded;
+  std::lock_guard lock(mutex);
+  auto& slot = loaded[path];
+  if (!slot) slot = std::make_unique<const TrueType>(path);  // throws: nothing is cached
+  return *slot;
+}
+
 }  // namespace
 
 std::string render_pdf(const core::Package& package, const core::Document& document,
                        const PdfOptions& options) {
   const std::filesystem::path dir(options.font_dir);
-  const TrueType regular((dir / "DejaVuSans.ttf").string());
-  const TrueType bold((dir / "DejaVuSans-Bold.ttf").string());
+  const TrueType& regular = font_at((dir / "DejaVuSans.ttf").string());
+  const TrueType& bold = font_at((dir / "DejaVuSans-Bold.ttf").string());
   const std::vector<Page> pages = Layout(regular, bold, package, document).pages();
 
   // The characters each face draws; 'H' and 'x' too, from which libharu takes the cap and x
