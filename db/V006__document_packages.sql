@@ -18,19 +18,25 @@ CREATE TABLE kassa.document_counters (
     PRIMARY KEY (merchant_id, document_type, year)
 );
 
--- Every package issued, with the exact bytes published to kassa.documents.v1.
+-- Every package issued. The batch that applies the event numbers it and records it 'rendering';
+-- the renderer then draws its files and makes it 'issued', with the exact bytes published to
+-- kassa.documents.v1 in body. seq is the order of issue, which the renderer keeps.
 CREATE TABLE kassa.packages (
     package_id      uuid PRIMARY KEY,  -- UUID v5 of "<source event_id>:<kind>"
+    seq             bigint GENERATED ALWAYS AS IDENTITY,
     kind            text NOT NULL CHECK (kind IN ('shipment_package', 'refund_package')),
     order_id        uuid NOT NULL,
     merchant_id     uuid NOT NULL,
     source_event_id uuid NOT NULL,
     issued_at       timestamptz NOT NULL,  -- = the source event's occurred_at
     total           bigint NOT NULL CHECK (total >= 0),  -- kopecks
-    body            text NOT NULL,         -- the message as published (byte-exact)
-    recorded_at     timestamptz NOT NULL DEFAULT now()
+    state           text NOT NULL DEFAULT 'rendering' CHECK (state IN ('rendering', 'issued')),
+    body            text NOT NULL,         -- the package; once issued, the message as published
+    recorded_at     timestamptz NOT NULL DEFAULT now(),
+    rendered_at     timestamptz
 );
 CREATE INDEX packages_order ON kassa.packages (order_id, issued_at);
+CREATE INDEX packages_rendering ON kassa.packages (seq) WHERE state = 'rendering';
 
 -- The documents of each package; the unique key is the accountants' rule: a number is given once.
 CREATE TABLE kassa.documents (

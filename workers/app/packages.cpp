@@ -7,14 +7,16 @@
 #include "contract/encoding.hpp"
 #include "contract/mail_message.hpp"
 #include "contract/package_json.hpp"
+#include "store/batch_store.hpp"
+#include "store/database.hpp"
 #include "store/document_store.hpp"
+#include "support/log.hpp"
 
 namespace kassa::app {
 namespace {
 
-// Rendering is most of a batch's CPU when it carries packages (a PDF takes a few milliseconds),
-// and each package renders on its own: spread them over the cores. The bytes do not depend on
-// the thread, so the outcome is the same as rendering one after another.
+// A PDF takes a few milliseconds and each package renders on its own: spread them over the
+// cores. The bytes do not depend on the thread, so the outcome is that of one thread.
 std::vector<std::vector<render::PackageFile>> render_all(const std::vector<core::Package>& packages,
                                                          const render::RenderOptions& options) {
   std::vector<std::vector<render::PackageFile>> out(packages.size());
@@ -31,60 +33,153 @@ std::vector<std::vector<render::PackageFile>> render_all(const std::vector<core:
       for (std::size_t i = t; i < packages.size(); i += threads)
         out[i] = render::render_package(packages[i], options);
     }));
-  for (auto& r : running) r.get();  // rethrows the first failure, after every thread is done
+  for (auto& r : running) r.get();  // rethrows a failure; the others finish first (~future)
   return out;
+}
+
+// The package's message once its files exist, and the e-mail that carries them.
+ingest::PackageWrite finished(const core::Package& package, std::vector<render::PackageFile> files,
+                              const render::RenderOptions& options) {
+  ingest::PackageWrite write;
+  write.package = package;
+  write.package_id = contract::package_id(package);
+  std::vector<contract::DocumentFiles> listed(package.documents.size());
+  for (auto& file : files) {
+    for (std::size_t d = 0; d < package.documents.size(); ++d) {
+      if (package.documents[d].type != file.type) continue;
+      auto& entry = listed[d];
+      if (file.media_type == "application/pdf") {
+        entry.pdf_name = file.name;
+        entry.pdf_sha256 = file.sha256;
+      } else {
+        entry.xml_name = file.name;
+        entry.xml_sha256 = file.sha256;
+      }
+    }
+    write.files.push_back({file.type, std::move(file.name), std::move(file.media_type),
+                           std::move(file.sha256), std::move(file.bytes)});
+  }
+  write.body = contract::package_json(package, listed);
+  if (!options.mail_from.empty() && !package.buyer.email.empty()) {
+    std::vector<contract::MailAttachment> attachments;
+    for (const auto& f : write.files) attachments.push_back({f.name, f.media_type, f.bytes});
+    ingest::MailWrite mail;
+    mail.message_id = contract::uuid_v5(contract::kOutputNamespace, write.package_id + ":mail");
+    mail.sender = options.mail_from;
+    mail.recipient = package.buyer.email;
+    mail.message = contract::mail_message(package, {mail.sender, mail.recipient, mail.message_id},
+                                          attachments);
+    write.mail = std::move(mail);
+  }
+  return write;
 }
 
 }  // namespace
 
-void number_and_render(ingest::BatchResult& result, core::Counters last, const std::string& topic,
-                       const render::RenderOptions& options) {
+void issue_packages(pqxx::work& tx, ingest::BatchResult& result) {
+  if (result.packages.empty()) return;
+  auto last = store::lock_counters(tx, core::counter_keys(result.packages));
   result.counters = core::assign_numbers(result.packages, std::move(last));
-  const auto rendered = render_all(result.packages, options);
-  for (std::size_t p = 0; p < result.packages.size(); ++p) {
-    const core::Package& package = result.packages[p];
+  for (const core::Package& package : result.packages) {
     ingest::PackageWrite write;
     write.package = package;
     write.package_id = contract::package_id(package);
-    std::vector<contract::DocumentFiles> listed(package.documents.size());
-    for (auto file : rendered[p]) {
-      for (std::size_t d = 0; d < package.documents.size(); ++d) {
-        if (package.documents[d].type != file.type) continue;
-        auto& entry = listed[d];
-        if (file.media_type == "application/pdf") {
-          entry.pdf_name = file.name;
-          entry.pdf_sha256 = file.sha256;
-        } else {
-          entry.xml_name = file.name;
-          entry.xml_sha256 = file.sha256;
-        }
-      }
-      write.files.push_back({file.type, std::move(file.name), std::move(file.media_type),
-                             std::move(file.sha256), std::move(file.bytes)});
-    }
-    write.body = contract::package_json(package, listed);
-    if (!options.mail_from.empty() && !package.buyer.email.empty()) {
-      // The whole message is built and stored now, so that what is sent is fixed with the package.
-      std::vector<contract::MailAttachment> attachments;
-      for (const auto& f : write.files) attachments.push_back({f.name, f.media_type, f.bytes});
-      ingest::MailWrite mail;
-      mail.message_id = contract::uuid_v5(contract::kOutputNamespace, write.package_id + ":mail");
-      mail.sender = options.mail_from;
-      mail.recipient = package.buyer.email;
-      mail.message = contract::mail_message(package, {mail.sender, mail.recipient, mail.message_id},
-                                            attachments);
-      write.mail = std::move(mail);
-    }
-    result.outbox.push_back({write.package_id, topic, package.order_id, write.body});
+    write.body = contract::package_json(
+        package, std::vector<contract::DocumentFiles>(package.documents.size()));
     result.package_writes.push_back(std::move(write));
   }
 }
 
-void issue_packages(pqxx::work& tx, ingest::BatchResult& result, const std::string& topic,
-                    const render::RenderOptions& options) {
-  if (result.packages.empty()) return;
-  auto last = store::lock_counters(tx, core::counter_keys(result.packages));
-  number_and_render(result, std::move(last), topic, options);
+std::size_t render_pending(pqxx::work& tx, const std::string& topic,
+                           const render::RenderOptions& options, std::size_t limit) {
+  const auto pending = store::claim_rendering(tx, limit);
+  if (pending.empty()) return 0;
+  std::vector<core::Package> packages;
+  for (const auto& p : pending) packages.push_back(contract::package_from_json(p.body));
+  auto files = render_all(packages, options);
+  std::vector<ingest::PackageWrite> writes;
+  std::vector<ingest::OutboxWrite> outbox;
+  for (std::size_t i = 0; i < packages.size(); ++i) {
+    writes.push_back(finished(packages[i], std::move(files[i]), options));
+    outbox.push_back({writes.back().package_id, topic, packages[i].order_id, writes.back().body});
+  }
+  store::finish_packages(tx, writes);
+  store::insert_outbox(tx, outbox);
+  return writes.size();
+}
+
+struct Renderer::Impl {
+  Impl(const Config& config, std::function<void()> rendered)
+      : config(config), rendered(std::move(rendered)), database(config.pg_dsn) {
+    options.font_dir = config.font_dir;
+    if (!config.smtp_addr.empty()) options.mail_from = config.smtp_from;
+  }
+  const Config& config;
+  std::function<void()> rendered;
+  store::Database database;
+  render::RenderOptions options;
+};
+
+Renderer::Renderer(const Config& config, std::function<void()> rendered)
+    : impl_(std::make_unique<Impl>(config, std::move(rendered))) {}
+Renderer::~Renderer() = default;
+
+std::size_t Renderer::round() {
+  pqxx::work tx(impl_->database.connection());
+  const std::size_t done = render_pending(tx, impl_->config.topic_documents, impl_->options, 32);
+  tx.commit();
+  if (done > 0 && impl_->rendered) impl_->rendered();
+  return done;
+}
+
+void Renderer::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wakeup_.notify_one();
+}
+
+void Renderer::run(const std::atomic<bool>& stop) {
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stop.load()) {
+    std::size_t done = 0;
+    try {
+      done = round();
+      backoff = std::chrono::milliseconds(100);
+    } catch (const std::exception& e) {
+      // A missing font or a full disk: nothing is lost (the packages stay 'rendering'), and the
+      // operator sees it here and in `kassa documents check`.
+      log::error(std::string("renderer: ") + e.what() + "; retrying in " +
+                 std::to_string(backoff.count()) + " ms");
+      if (store::is_transient(e)) impl_->database.reset();
+      std::unique_lock lock(mutex_);
+      wakeup_.wait_for(lock, backoff, [&] { return stop.load(); });
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
+      continue;
+    }
+    if (done > 0) continue;  // more may be waiting
+    std::unique_lock lock(mutex_);
+    wakeup_.wait_for(lock, std::chrono::seconds(1), [&] { return woken_ || stop.load(); });
+    woken_ = false;
+  }
+}
+
+void Renderer::drain(const std::atomic<bool>& stop) {
+  auto backoff = std::chrono::milliseconds(100);
+  for (int failures = 0; !stop.load() && failures < 20;) {
+    try {
+      if (round() > 0) continue;
+      if (store::count_rendering(impl_->database.connection()) == 0) return;
+      // Another renderer holds the lock and is finishing them: wait for it.
+    } catch (const std::exception& e) {
+      ++failures;
+      log::warn(std::string("renderer: ") + e.what());
+      if (store::is_transient(e)) impl_->database.reset();
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
 }
 
 }  // namespace kassa::app

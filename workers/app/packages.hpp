@@ -1,24 +1,57 @@
-// Numbering and rendering of a batch's document packages, inside the batch's transaction:
-// the counters are locked there, the numbers given from them, each document rendered (PDF, and
-// FNS XML for the act and TORG-12), and the package message queued in the outbox, all committed
-// together with the event that caused them or not at all.
+// Document packages in two steps.
+//
+//  1. In the batch transaction (issue_packages): the counters are locked, the numbers given
+//     (core::assign_numbers) and each package recorded 'rendering' with its documents, all
+//     committed with the event that caused them or not at all. Cheap, so the consumer keeps pace.
+//  2. The renderer (render_pending, in its own thread of `kassa run`) draws each package's files
+//     (PDF, and FNS XML for the act and TORG-12), and in one transaction stores them, the package
+//     message with their sha256 (outbox -> kassa.documents.v1) and the buyer's e-mail
+//     (kassa.mail_outbox). The files are a function of the numbered package, so rendering again
+//     after a crash gives the same bytes; one renderer works at a time, in numbering order, so
+//     the messages of an order keep their order on the topic.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include <pqxx/pqxx>
 
+#include "app/config.hpp"
 #include "ingest/batch.hpp"
 #include "render/package_files.hpp"
 
 namespace kassa::app {
 
-// Fills result.counters, result.package_writes and the packages' outbox rows (topic `topic`).
-void issue_packages(pqxx::work& tx, ingest::BatchResult& result, const std::string& topic,
-                    const render::RenderOptions& options);
+// Step 1: fills result.counters and result.package_writes (bodies without files yet).
+void issue_packages(pqxx::work& tx, ingest::BatchResult& result);
 
-// The same, given the counters instead of locking them: what issue_packages does after the lock.
-void number_and_render(ingest::BatchResult& result, core::Counters last, const std::string& topic,
-                       const render::RenderOptions& options);
+// Step 2 for up to `limit` packages waiting to be rendered; returns how many it finished (0: none
+// waiting, or another renderer is at work).
+std::size_t render_pending(pqxx::work& tx, const std::string& topic,
+                           const render::RenderOptions& options, std::size_t limit);
+
+class Renderer {
+ public:
+  // `rendered` is called after each commit that finished packages (to wake the relay, mailer).
+  Renderer(const Config& config, std::function<void()> rendered);
+  ~Renderer();
+  // Rounds until `stop`, sleeping between empty rounds until wake() or a second passes.
+  void run(const std::atomic<bool>& stop);
+  void wake();
+  // Rounds until no package waits (or `stop`); used before a bounded run exits.
+  void drain(const std::atomic<bool>& stop);
+
+ private:
+  std::size_t round();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::mutex mutex_;
+  std::condition_variable wakeup_;
+  bool woken_ = false;
+};
 
 }  // namespace kassa::app

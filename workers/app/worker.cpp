@@ -58,8 +58,6 @@ class Loop {
     outputs_.seller = config.seller;
     outputs_.atol_callback_url = config.atol_callback_url;
     outputs_.documents = config.topic_documents;
-    render_options_.font_dir = config.font_dir;
-    if (!config.smtp_addr.empty()) render_options_.mail_from = config.smtp_from;
   }
 
   RunSummary run() {
@@ -125,6 +123,26 @@ class Loop {
         if (thread.joinable()) thread.join();
       }
     } join_mailer{mailer_stop, mailer.get(), mailer_thread};
+
+    // The renderer draws the packages' files off the consumer's path; what it finishes goes to
+    // the relay (package messages) and the mailer (e-mails).
+    Renderer renderer(config_, [&relay, &mailer] {
+      relay.wake();
+      if (mailer) mailer->wake();
+    });
+    renderer_ = &renderer;
+    std::atomic<bool> renderer_stop{false};
+    std::thread renderer_thread([&] { renderer.run(renderer_stop); });
+    struct JoinRenderer {
+      std::atomic<bool>& stop;
+      Renderer& renderer;
+      std::thread& thread;
+      ~JoinRenderer() {
+        stop = true;
+        renderer.wake();
+        if (thread.joinable()) thread.join();
+      }
+    } join_renderer{renderer_stop, renderer, renderer_thread};
     ready_ = true;
 
     auto last_progress = Clock::now();
@@ -149,6 +167,11 @@ class Loop {
     log::info(stop_ ? "run: stopping on signal after the current batch" : "run: caught up");
     consumer.close();
     consumer_ = nullptr;
+    renderer_stop = true;
+    renderer.wake();
+    if (renderer_thread.joinable()) renderer_thread.join();
+    if (summary_.caught_up) renderer.drain(stop_);  // every package rendered before the relay
+    renderer_ = nullptr;                            // drains, so that it publishes them too
     relay_stop = true;
     relay.wake();
     if (relay_thread.joinable()) relay_thread.join();
@@ -161,8 +184,11 @@ class Loop {
       mailer_ = nullptr;
     }
     summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (first_message_)
+    if (first_message_) {
       summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
+      summary_.settled_seconds =
+          std::chrono::duration<double>(Clock::now() - *first_message_).count();
+    }
     return summary_;
   }
 
@@ -279,7 +305,7 @@ class Loop {
         store::advance_offsets(tx, config_.group_id, next, consumer_->positions());
         auto loaded = store::load_snapshot(tx, needs);
         result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), outputs_);
-        issue_packages(tx, result, config_.topic_documents, render_options_);
+        issue_packages(tx, result);
         store::write_result(tx, result, loaded.versions);
         fault_point("batch_before_commit");
         tx.commit();
@@ -313,7 +339,7 @@ class Loop {
     metrics_.count_batch(result.counts, seconds);
     if (summary_.batch_seconds.size() < 1'000'000) summary_.batch_seconds.push_back(seconds);
     if (!result.outbox.empty()) relay_->wake();
-    if (mailer_ != nullptr && !result.package_writes.empty()) mailer_->wake();
+    if (!result.package_writes.empty()) renderer_->wake();
   }
 
   // A batch failed for a reason that is not transient: find the message that causes it.
@@ -373,7 +399,7 @@ class Loop {
   store::Database database_;
   contract::Decoder decoder_;
   ingest::Outputs outputs_;
-  render::RenderOptions render_options_;
+  Renderer* renderer_ = nullptr;
   bus::Consumer* consumer_ = nullptr;
   Relay* relay_ = nullptr;
   Mailer* mailer_ = nullptr;

@@ -28,6 +28,9 @@ struct RunSummary {
   std::int64_t batches = 0;
   double seconds = 0;       // the whole run, group join included
   double busy_seconds = 0;  // from the first message polled to the last commit
+  // From the first message polled until a bounded run had rendered every package and published
+  // every outbox row (the consumer's work plus the renderer and relay catching up).
+  double settled_seconds = 0;
   std::vector<double>
       batch_seconds;  // each committed batch's processing time (kept for the benchmark)
   bool caught_up = false;

@@ -261,22 +261,25 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
         rows.dump());
   }
   if (!result.package_writes.empty()) write_packages(tx, result.package_writes, result.counters);
-  if (!result.outbox.empty()) {
-    json rows = json::array();
-    for (const auto& row : result.outbox)
-      rows.push_back({{"message_id", row.message_id},
-                      {"topic", row.topic},
-                      {"message_key", contract::base64_encode(row.key)},
-                      {"payload", contract::base64_encode(row.payload)}});
-    tx.exec_params(
-        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) "
-        "SELECT x.message_id, x.topic, decode(x.message_key, 'base64'), decode(x.payload, "
-        "'base64') "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, topic text, message_key text, "
-        "payload text) "
-        "ON CONFLICT (message_id) DO NOTHING",
-        rows.dump());
-  }
+  insert_outbox(tx, result.outbox);
+}
+
+void insert_outbox(pqxx::work& tx, const std::vector<ingest::OutboxWrite>& outbox) {
+  if (outbox.empty()) return;
+  json rows = json::array();
+  for (const auto& row : outbox)
+    rows.push_back({{"message_id", row.message_id},
+                    {"topic", row.topic},
+                    {"message_key", contract::base64_encode(row.key)},
+                    {"payload", contract::base64_encode(row.payload)}});
+  tx.exec_params(
+      "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) "
+      "SELECT x.message_id, x.topic, decode(x.message_key, 'base64'), decode(x.payload, "
+      "'base64') "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, topic text, message_key text, "
+      "payload text) "
+      "ON CONFLICT (message_id) DO NOTHING",
+      rows.dump());
 }
 
 Offsets read_offsets(pqxx::connection& connection, const std::string& group_id,

@@ -42,6 +42,8 @@ void advance_offsets(pqxx::work& tx, const std::string& group_id, const Offsets&
 Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs);
 void write_result(pqxx::work& tx, const ingest::BatchResult& result,
                   const std::map<std::string, std::int64_t>& versions);
+// Outbox rows (a second write of the same message id is a no-op).
+void insert_outbox(pqxx::work& tx, const std::vector<ingest::OutboxWrite>& outbox);
 
 // Stored next offsets of a group for the given topics.
 Offsets read_offsets(pqxx::connection& connection, const std::string& group_id,

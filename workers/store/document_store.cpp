@@ -12,6 +12,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr std::int64_t kRenderLock = 0x6b61737361'0004;  // "kassa" and 4: one renderer at a time
+
 bool is_uuid(const std::string& text) {
   if (text.size() != 36) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -24,13 +26,13 @@ bool is_uuid(const std::string& text) {
 
 StoredPackage package_of(const pqxx::row& row) {
   return {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-          row[3].as<std::string>(), row[4].as<std::string>()};
+          row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<bool>()};
 }
 
 constexpr const char* kPackageColumns =
     "SELECT package_id::text, kind, source_event_id::text, "
-    "to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), body "
-    "FROM kassa.packages ";
+    "to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), body, "
+    "state = 'issued' FROM kassa.packages ";
 
 }  // namespace
 
@@ -69,10 +71,12 @@ core::Counters lock_counters(pqxx::work& tx, const std::set<core::CounterKey>& k
 
 void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages,
                     const core::Counters& counters) {
-  json package_rows = json::array(), document_rows = json::array(), file_rows = json::array();
-  for (const auto& w : packages) {
+  json package_rows = json::array(), document_rows = json::array();
+  for (std::size_t i = 0; i < packages.size(); ++i) {
+    const auto& w = packages[i];
     const core::Package& p = w.package;
-    package_rows.push_back({{"package_id", w.package_id},
+    package_rows.push_back({{"ord", i},
+                            {"package_id", w.package_id},
                             {"kind", core::package_kind_name(p.kind)},
                             {"order_id", p.order_id},
                             {"merchant_id", p.merchant_id},
@@ -89,23 +93,18 @@ void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& pac
                                {"document_date", core::format_date(d.date)},
                                {"total", d.total},
                                {"vat", d.vat}});
-    for (const auto& f : w.files)
-      file_rows.push_back({{"package_id", w.package_id},
-                           {"name", f.name},
-                           {"document_type", core::document_type_name(f.type)},
-                           {"media_type", f.media_type},
-                           {"sha256", f.sha256},
-                           {"bytes", contract::base64_encode(f.bytes)}});
   }
   // No ON CONFLICT anywhere: the inbox lets an event through once, and the unique number key
-  // must fail loudly rather than hide a number given twice.
+  // must fail loudly rather than hide a number given twice. ORDER BY: seq follows the batch.
   tx.exec_params(
       "INSERT INTO kassa.packages (package_id, kind, order_id, merchant_id, source_event_id, "
       "  issued_at, total, body) "
       "SELECT x.package_id, x.kind, x.order_id, x.merchant_id, x.source_event_id, x.issued_at, "
       "  x.total, x.body "
-      "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, kind text, order_id uuid, "
-      "  merchant_id uuid, source_event_id uuid, issued_at timestamptz, total bigint, body text)",
+      "FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, package_id uuid, kind text, "
+      "  order_id uuid, merchant_id uuid, source_event_id uuid, issued_at timestamptz, "
+      "  total bigint, body text) "
+      "ORDER BY x.ord",
       package_rows.dump());
   tx.exec_params(
       "INSERT INTO kassa.documents (package_id, document_type, merchant_id, year, number, "
@@ -116,30 +115,6 @@ void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& pac
       "  merchant_id uuid, year integer, number bigint, document_date date, total bigint, "
       "  vat bigint)",
       document_rows.dump());
-  if (!file_rows.empty())
-    tx.exec_params(
-        "INSERT INTO kassa.document_files (package_id, name, document_type, media_type, sha256, "
-        "  bytes) "
-        "SELECT x.package_id, x.name, x.document_type, x.media_type, x.sha256, "
-        "  decode(x.bytes, 'base64') "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, name text, document_type text, "
-        "  media_type text, sha256 text, bytes text)",
-        file_rows.dump());
-  json mail_rows = json::array();
-  for (const auto& w : packages)
-    if (w.mail)
-      mail_rows.push_back({{"message_id", w.mail->message_id},
-                           {"package_id", w.package_id},
-                           {"sender", w.mail->sender},
-                           {"recipient", w.mail->recipient},
-                           {"message", contract::base64_encode(w.mail->message)}});
-  if (!mail_rows.empty())
-    tx.exec_params(
-        "INSERT INTO kassa.mail_outbox (message_id, package_id, sender, recipient, message) "
-        "SELECT x.message_id, x.package_id, x.sender, x.recipient, decode(x.message, 'base64') "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, package_id uuid, sender text, "
-        "  recipient text, message text)",
-        mail_rows.dump());
   json counter_rows = json::array();
   for (const auto& [key, last] : counters)
     counter_rows.push_back({{"merchant_id", key.merchant_id},
@@ -156,6 +131,67 @@ void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& pac
       counter_rows.dump());
   if (moved.affected_rows() != counters.size())
     throw std::logic_error("write_packages: a document counter would move backwards");
+}
+
+std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit) {
+  std::vector<PendingPackage> out;
+  if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRenderLock)[0].as<bool>())
+    return out;  // another renderer is at work; it keeps the order of issue
+  for (const auto& row :
+       tx.exec_params("SELECT package_id::text, body FROM kassa.packages WHERE state = 'rendering' "
+                      "ORDER BY seq LIMIT $1",
+                      static_cast<std::int64_t>(limit)))
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+  return out;
+}
+
+void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages) {
+  json package_rows = json::array(), file_rows = json::array(), mail_rows = json::array();
+  for (const auto& w : packages) {
+    package_rows.push_back({{"package_id", w.package_id}, {"body", w.body}});
+    for (const auto& f : w.files)
+      file_rows.push_back({{"package_id", w.package_id},
+                           {"name", f.name},
+                           {"document_type", core::document_type_name(f.type)},
+                           {"media_type", f.media_type},
+                           {"sha256", f.sha256},
+                           {"bytes", contract::base64_encode(f.bytes)}});
+    if (w.mail)
+      mail_rows.push_back({{"message_id", w.mail->message_id},
+                           {"package_id", w.package_id},
+                           {"sender", w.mail->sender},
+                           {"recipient", w.mail->recipient},
+                           {"message", contract::base64_encode(w.mail->message)}});
+  }
+  const auto issued = tx.exec_params(
+      "UPDATE kassa.packages p SET body = x.body, state = 'issued', rendered_at = now() "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, body text) "
+      "WHERE p.package_id = x.package_id AND p.state = 'rendering'",
+      package_rows.dump());
+  if (issued.affected_rows() != packages.size())
+    throw std::logic_error("finish_packages: a package was not waiting to be rendered");
+  if (!file_rows.empty())
+    tx.exec_params(
+        "INSERT INTO kassa.document_files (package_id, name, document_type, media_type, sha256, "
+        "  bytes) "
+        "SELECT x.package_id, x.name, x.document_type, x.media_type, x.sha256, "
+        "  decode(x.bytes, 'base64') "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, name text, document_type text, "
+        "  media_type text, sha256 text, bytes text)",
+        file_rows.dump());
+  if (!mail_rows.empty())
+    tx.exec_params(
+        "INSERT INTO kassa.mail_outbox (message_id, package_id, sender, recipient, message) "
+        "SELECT x.message_id, x.package_id, x.sender, x.recipient, decode(x.message, 'base64') "
+        "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, package_id uuid, sender text, "
+        "  recipient text, message text)",
+        mail_rows.dump());
+}
+
+std::int64_t count_rendering(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection);
+  return tx.exec1("SELECT count(*) FROM kassa.packages WHERE state = 'rendering'")[0]
+      .as<std::int64_t>();
 }
 
 std::vector<StoredPackage> packages_of_order(pqxx::connection& connection,

@@ -19,12 +19,24 @@ namespace kassa::store {
 // waits here until this batch commits or rolls back, so numbers are never given twice or skipped.
 core::Counters lock_counters(pqxx::work& tx, const std::set<core::CounterKey>& keys);
 
-// Packages, their documents and files, and the counters after numbering (batch transaction).
+// Numbered packages (state 'rendering', body without files), their documents and the counters
+// after numbering: the batch transaction.
 void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages,
                     const core::Counters& counters);
 
+// The renderer's side. claim_rendering takes a transaction-scoped advisory lock, so one renderer
+// works at a time and packages are finished in the order they were numbered (seq); empty when
+// another holds it. finish_packages stores the message as published, the files and the e-mail.
+struct PendingPackage {
+  std::string package_id, body;
+};
+std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit);
+void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages);
+std::int64_t count_rendering(pqxx::connection& connection);
+
 struct StoredPackage {
   std::string package_id, kind, source_event_id, issued_at, body;
+  bool issued = false;  // false: numbered, files still being rendered
 };
 std::vector<StoredPackage> packages_of_order(pqxx::connection& connection,
                                              const std::string& order_id);
