@@ -98,14 +98,7 @@ std::string read_file(const std::string& path) {
 // pdftotext's text of a PDF, with every run of whitespace made one space, so that a phrase that
 // the layout wrapped onto two lines is still found.
 std::string pdf_text(const std::string& path) {
-  const std::string command = "pdftotext -layout '" + path + "' - 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return "";
-  std::string raw;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) raw.append(buffer, n);
-  ::pclose(pipe);
+  const std::string raw = command_output("pdftotext -layout '" + path + "' - 2>/dev/null");
   std::string text;
   for (const char c : raw) {
     const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
@@ -141,20 +134,9 @@ print(json.dumps(out, ensure_ascii=False))
 )";
   const std::string path = "/tmp/kassa-it-mails.py";
   std::ofstream(path) << script;
-  const std::string command =
-      "/usr/bin/python3 " + path + " '" + smtp_sink_maildir() + "' '" + recipient + "'";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return json::array();
-  std::string raw;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) raw.append(buffer, n);
-  ::pclose(pipe);
-  return json::parse(raw, nullptr, false);
-}
-
-long scalar(Sandbox& box, const app::Config& config, const std::string& sql) {
-  return box.query(config, sql)[0][0].as<long>();
+  return json::parse(command_output("/usr/bin/python3 " + path + " '" + smtp_sink_maildir() +
+                                    "' '" + recipient + "'"),
+                     nullptr, false);
 }
 
 int run_cli(const std::vector<std::string>& args, const app::Config& config) {
@@ -174,7 +156,7 @@ TEST(Documents, AnOrganizationGetsNumberedPackagesWithTheirFilesAndNoReceipts) {
   const auto summary = box.run_until_caught_up();
   EXPECT_EQ(summary.counts.applied, 3);
 
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.receipts"), 0);
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.receipts"), 0);
   const auto documents = box.query(
       "SELECT p.kind, d.document_type, d.number, d.document_date::text, d.total, d.vat "
       "FROM kassa.documents d JOIN kassa.packages p USING (package_id) "
@@ -260,7 +242,7 @@ TEST(Documents, AnOrganizationGetsNumberedPackagesWithTheirFilesAndNoReceipts) {
     EXPECT_EQ(attached.size(), files);
   }
   EXPECT_EQ(
-      scalar(box, box.config, "SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL"),
+      box.scalar(box.config, "SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL"),
       2);
 
   // The commands an operator uses.
@@ -297,7 +279,7 @@ TEST(Documents, BadRequisitesAreDeadLetteredWithTheirCode) {
   }
   EXPECT_EQ(codes[kOrder], "invalid_inn");
   EXPECT_EQ(codes["7b000000-0000-4000-8000-000000000002"], "invalid_kpp");
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.orders"), 0);
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.orders"), 0);
 }
 
 TEST(Documents, AnUnreachableMailServerIsRetriedAndTheMailIsNotLost) {
@@ -330,9 +312,9 @@ TEST(Documents, AnUnreachableMailServerIsRetriedAndTheMailIsNotLost) {
   app::Mailer mailer(back, nullptr);
   std::atomic<bool> stop{false};
   mailer.drain(stop);
-  EXPECT_EQ(scalar(box, box.config,
-                   "SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL "
-                   "AND attempts = 2 AND last_error IS NULL"),
+  EXPECT_EQ(box.scalar(box.config,
+                       "SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL "
+                       "AND attempts = 2 AND last_error IS NULL"),
             1);
   const json mails = mails_to(buyer_email);
   ASSERT_EQ(mails.size(), 1u);
@@ -340,7 +322,7 @@ TEST(Documents, AnUnreachableMailServerIsRetriedAndTheMailIsNotLost) {
 }
 
 long committed_offsets(Sandbox& box, const app::Config& config) {
-  return scalar(box, config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
+  return box.scalar(config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
 }
 
 // Two workers share the partitions of one group and one database, and draw numbers from the same
@@ -397,26 +379,26 @@ TEST(Documents, TwoWorkersAndKillNinesKeepEveryNumberingSequenceGaplessAndUnique
   EXPECT_EQ(committed_offsets(box, config), total);
 
   // One package per applied shipment or refund of an organization's order.
-  const long packages = scalar(box, config, "SELECT count(*) FROM kassa.packages");
+  const long packages = box.scalar(config, "SELECT count(*) FROM kassa.packages");
   EXPECT_GT(packages, 300);
   EXPECT_EQ(packages,
-            scalar(box, config,
-                   "SELECT count(*) FROM kassa.ledger l JOIN kassa.orders o USING (order_id) "
-                   "WHERE o.customer_type = 'legal' AND l.kind IN ('shipment', 'refund')"));
+            box.scalar(config,
+                       "SELECT count(*) FROM kassa.ledger l JOIN kassa.orders o USING (order_id) "
+                       "WHERE o.customer_type = 'legal' AND l.kind IN ('shipment', 'refund')"));
   // Every sequence holds 1..n exactly, and its counter stands at n.
-  EXPECT_EQ(scalar(box, config,
-                   "SELECT count(*) FROM ("
-                   "  SELECT merchant_id, document_type, year FROM kassa.documents "
-                   "  GROUP BY 1, 2, 3 "
-                   "  HAVING count(*) <> count(DISTINCT number) OR min(number) <> 1 "
-                   "     OR max(number) <> count(*)) AS bad"),
+  EXPECT_EQ(box.scalar(config,
+                       "SELECT count(*) FROM ("
+                       "  SELECT merchant_id, document_type, year FROM kassa.documents "
+                       "  GROUP BY 1, 2, 3 "
+                       "  HAVING count(*) <> count(DISTINCT number) OR min(number) <> 1 "
+                       "     OR max(number) <> count(*)) AS bad"),
             0);
-  EXPECT_EQ(scalar(box, config,
-                   "SELECT count(*) FROM kassa.document_counters c WHERE last_number <> "
-                   "(SELECT count(*) FROM kassa.documents d WHERE (d.merchant_id, "
-                   "d.document_type, d.year) = (c.merchant_id, c.document_type, c.year))"),
+  EXPECT_EQ(box.scalar(config,
+                       "SELECT count(*) FROM kassa.document_counters c WHERE last_number <> "
+                       "(SELECT count(*) FROM kassa.documents d WHERE (d.merchant_id, "
+                       "d.document_type, d.year) = (c.merchant_id, c.document_type, c.year))"),
             0);
-  EXPECT_GT(scalar(box, config, "SELECT count(*) FROM kassa.document_counters"), 10);
+  EXPECT_GT(box.scalar(config, "SELECT count(*) FROM kassa.document_counters"), 10);
   EXPECT_EQ(run_cli({"documents", "check"}, config), 0);
 
   // On the topic: every package once or more, copies byte-identical, none invented.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -39,6 +40,17 @@ std::string env_or(const char* name, const char* fallback) {
 }
 
 }  // namespace
+
+std::string command_output(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
 
 std::string smtp_sink_addr() {
   return env_or("KASSA_IT_SMTP_ADDR", "127.0.0.1:59025");

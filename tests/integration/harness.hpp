@@ -49,6 +49,11 @@ class Sandbox {
 
   pqxx::result query(const app::Config& config, const std::string& sql);
   pqxx::result query(const std::string& sql) { return query(config, sql); }
+  // The number in the first column of the first row.
+  std::int64_t scalar(const app::Config& config, const std::string& sql) {
+    return query(config, sql)[0][0].as<std::int64_t>();
+  }
+  std::int64_t scalar(const std::string& sql) { return scalar(config, sql); }
 
   // Environment for a `kassa` subprocess that uses `config`.
   static std::vector<std::string> environment(const app::Config& config,
@@ -77,6 +82,9 @@ class Process {
 };
 
 const char* kassa_binary();
+
+// What a shell command prints on its standard output (empty if it cannot be started).
+std::string command_output(const std::string& command);
 
 // The SMTP sink that scripts/services runs, and the maildir where it stores what it receives.
 std::string smtp_sink_addr();

@@ -73,10 +73,6 @@ std::string uuid(int n) {
   return buffer;
 }
 
-long scalar(Sandbox& box, const app::Config& config, const std::string& sql) {
-  return box.query(config, sql)[0][0].as<long>();
-}
-
 // A digest of everything kassa wrote, for comparing two runs of the same stream.
 std::string database_digest(Sandbox& box, const app::Config& config) {
   const char* queries[] = {
@@ -105,21 +101,21 @@ std::string database_digest(Sandbox& box, const app::Config& config) {
 
 void expect_ledger_matches_truth(Sandbox& box, const app::Config& config, const json& truth) {
   const auto& ledger = truth.at("ledger");
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"),
+  EXPECT_EQ(box.scalar(config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"),
             ledger.at("payments"));
-  EXPECT_EQ(scalar(box, config,
-                   "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'payment'"),
+  EXPECT_EQ(box.scalar(config,
+                       "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'payment'"),
             ledger.at("payments_amount"));
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'shipment'"),
+  EXPECT_EQ(box.scalar(config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'shipment'"),
             ledger.at("shipments"));
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'refund'"),
+  EXPECT_EQ(box.scalar(config, "SELECT count(*) FROM kassa.ledger WHERE kind = 'refund'"),
             ledger.at("refunds"));
-  EXPECT_EQ(scalar(box, config,
-                   "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'refund'"),
-            ledger.at("refunds_amount"));
-  EXPECT_EQ(scalar(box, config, "SELECT count(*) FROM kassa.ledger"),
+  EXPECT_EQ(
+      box.scalar(config, "SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'refund'"),
+      ledger.at("refunds_amount"));
+  EXPECT_EQ(box.scalar(config, "SELECT count(*) FROM kassa.ledger"),
             truth.at("stream").at("events_applied"));
-  EXPECT_EQ(scalar(box, config, "SELECT coalesce(sum(parked_count), 0) FROM kassa.orders"),
+  EXPECT_EQ(box.scalar(config, "SELECT coalesce(sum(parked_count), 0) FROM kassa.orders"),
             truth.at("stream").at("parked_forever"));
 }
 
@@ -157,19 +153,18 @@ TEST(Pipeline, ShipmentBeforeItsPaymentWaitsThenApplies) {
   box.publish_raw(box.config.topic_shipments, order, shipment(order, uuid(101)));
   auto first = box.run_until_caught_up();
   EXPECT_EQ(first.counts.parked, 1);
-  EXPECT_EQ(scalar(box, box.config, "SELECT parked_count FROM kassa.orders"), 1);
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.ledger"), 0);
+  EXPECT_EQ(box.scalar(box.config, "SELECT parked_count FROM kassa.orders"), 1);
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.ledger"), 0);
 
   box.publish_raw(box.config.topic_payments, order, payment(order, uuid(100)));
   auto second = box.run_until_caught_up();
   EXPECT_EQ(second.counts.applied, 2) << "the payment and the shipment it released";
   EXPECT_EQ(second.counts.released, 1);
-  EXPECT_EQ(scalar(box, box.config, "SELECT parked_count FROM kassa.orders"), 0);
-  EXPECT_EQ(scalar(box, box.config, "SELECT amount FROM kassa.ledger WHERE kind = 'shipment'"),
+  EXPECT_EQ(box.scalar(box.config, "SELECT parked_count FROM kassa.orders"), 0);
+  EXPECT_EQ(box.scalar(box.config, "SELECT amount FROM kassa.ledger WHERE kind = 'shipment'"),
             10000)
       << "1 of 2 kettles of a 200.00 line";
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.inbox WHERE status = 'applied'"),
-            2);
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.inbox WHERE status = 'applied'"), 2);
 }
 
 TEST(Pipeline, BadEventsGoToTheDeadLetterTopicWithTheirCodeAndTheRestApply) {
@@ -232,10 +227,10 @@ TEST(Pipeline, BadEventsGoToTheDeadLetterTopicWithTheirCodeAndTheRestApply) {
   for (const auto& m : sequence)
     if (!m.code.empty()) wanted.insert(m.code);
   EXPECT_EQ(codes, wanted);
-  EXPECT_EQ(scalar(box, c, "SELECT count(*) FROM kassa.rejections"), 8);
+  EXPECT_EQ(box.scalar(c, "SELECT count(*) FROM kassa.rejections"), 8);
   // Good events around the bad ones: payments a and b, and the shipment of both kettles of a.
-  EXPECT_EQ(scalar(box, c, "SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"), 2);
-  EXPECT_EQ(scalar(box, c, "SELECT shipped_amount FROM kassa.orders WHERE order_id = '" + a + "'"),
+  EXPECT_EQ(box.scalar(c, "SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"), 2);
+  EXPECT_EQ(box.scalar(c, "SELECT shipped_amount FROM kassa.orders WHERE order_id = '" + a + "'"),
             20000);
   EXPECT_EQ(run.counts.duplicates, 1) << "a second event with an existing payment_id";
 }
@@ -247,7 +242,7 @@ long wait_for_progress(Sandbox& box, const app::Config& config, Process& worker,
   long committed = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     committed =
-        scalar(box, config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
+        box.scalar(config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
     if (committed >= target) break;
     if (::waitpid(worker.pid(), nullptr, WNOHANG) != 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -292,9 +287,9 @@ TEST(Pipeline, StateAfterTenKillNinesEqualsAnUninterruptedRun) {
   expect_ledger_matches_truth(box, chaos, stream.truth);
 
   // On the topic: exactly one distinct receipt id per receipt issued, copies byte-identical.
-  const long issued = scalar(box, chaos, "SELECT count(*) FROM kassa.receipts");
+  const long issued = box.scalar(chaos, "SELECT count(*) FROM kassa.receipts");
   EXPECT_GT(issued, 1000);
-  EXPECT_EQ(issued, scalar(box, reference, "SELECT count(*) FROM kassa.receipts"));
+  EXPECT_EQ(issued, box.scalar(reference, "SELECT count(*) FROM kassa.receipts"));
   std::map<std::string, std::string> by_id;
   std::size_t copies = 0;
   for (const auto& m : box.read_topic(chaos.topic_receipts)) {
@@ -308,9 +303,9 @@ TEST(Pipeline, StateAfterTenKillNinesEqualsAnUninterruptedRun) {
   // One receipt per applied event of a private buyer (the generator's orders stay under 100
   // lines per event except the 100-line order's split lines, which add continuation receipts).
   EXPECT_GE(issued,
-            scalar(box, chaos,
-                   "SELECT count(*) FROM kassa.ledger l JOIN kassa.orders o USING (order_id) "
-                   "WHERE o.customer_type = 'private'"));
+            box.scalar(chaos,
+                       "SELECT count(*) FROM kassa.ledger l JOIN kassa.orders o USING (order_id) "
+                       "WHERE o.customer_type = 'private'"));
 }
 
 TEST(Pipeline, RelayCrashAfterPublishingRepublishesTheSameBytes) {
@@ -329,14 +324,14 @@ TEST(Pipeline, RelayCrashAfterPublishingRepublishesTheSameBytes) {
         << "the fault hook ends the process right after Kafka acknowledged";
   }
   // Whatever the relay had published when it died, none of it was marked.
-  const long written = scalar(box, box.config, "SELECT count(*) FROM kassa.outbox");
+  const long written = box.scalar(box.config, "SELECT count(*) FROM kassa.outbox");
   EXPECT_GE(written, 1);
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
             written);
   const std::size_t before_restart = box.read_topic(box.config.topic_dlq).size();
   EXPECT_GE(before_restart, 1u) << "the crash came after Kafka acknowledged";
   box.run_until_caught_up();
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
             0);
 
   std::map<std::string, std::vector<std::string>> copies;  // source offset -> copies
@@ -365,7 +360,7 @@ TEST(Pipeline, PublishedOutboxRowsGoAfterTheRetentionAndNothingElse) {
     box.publish_raw(box.config.topic_payments, uuid(i), "not json " + std::to_string(i));
   box.run_until_caught_up();
   ASSERT_EQ(
-      scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL"),
+      box.scalar(box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL"),
       4);
   {
     pqxx::connection connection(box.config.pg_dsn);
@@ -386,13 +381,12 @@ TEST(Pipeline, PublishedOutboxRowsGoAfterTheRetentionAndNothingElse) {
   std::atomic<bool> stop{false};
   relay.clean_up(stop);
   EXPECT_EQ(
-      scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL"),
-      2)
+      box.scalar(box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL"), 2)
       << "only the rows published more than 7 days ago are gone";
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"),
             1)
       << "an unpublished row is never deleted, however old";
-  EXPECT_EQ(scalar(box, box.config, "SELECT count(*) FROM kassa.rejections"), 4)
+  EXPECT_EQ(box.scalar(box.config, "SELECT count(*) FROM kassa.rejections"), 4)
       << "the reasons stay";
 }
 
@@ -409,8 +403,8 @@ TEST(Pipeline, TwoMigrationsAtOnceBothSucceed) {
   Process second({kassa_binary(), "migrate"}, Sandbox::environment(fresh));
   EXPECT_EQ(first.wait(), 0);
   EXPECT_EQ(second.wait(), 0);
-  EXPECT_EQ(scalar(box, fresh, "SELECT count(*) FROM kassa.schema_version"),
-            scalar(box, fresh, "SELECT max(version) FROM kassa.schema_version"));
+  EXPECT_EQ(box.scalar(fresh, "SELECT count(*) FROM kassa.schema_version"),
+            box.scalar(fresh, "SELECT max(version) FROM kassa.schema_version"));
 }
 
 TEST(Pipeline, LostDatabaseConnectionsAreRetriedNotDeadLettered) {
@@ -441,8 +435,8 @@ TEST(Pipeline, LostDatabaseConnectionsAreRetriedNotDeadLettered) {
   killer.join();
   EXPECT_TRUE(run.caught_up);
   expect_ledger_matches_truth(box, config, stream.truth);
-  EXPECT_EQ(scalar(box, config,
-                   "SELECT count(*) FROM kassa.rejections WHERE error_code = 'internal_error'"),
+  EXPECT_EQ(box.scalar(config,
+                       "SELECT count(*) FROM kassa.rejections WHERE error_code = 'internal_error'"),
             0);
 }
 

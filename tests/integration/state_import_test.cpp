@@ -117,10 +117,6 @@ void expect_same(const std::map<std::string, Expected>& want,
   }
 }
 
-std::int64_t scalar(Sandbox& box, const std::string& sql) {
-  return box.query(sql)[0][0].as<std::int64_t>();
-}
-
 std::vector<std::string> generated_state(int orders) {
   gen::Options options;
   options.orders = orders;
@@ -188,18 +184,15 @@ TEST(StateImport, LoadsEveryValidLineExactlyAndReportsEachBadLine) {
     }
     if (!e.refund && e.status == "completed") paid += e.amount;
   }
-  EXPECT_EQ(scalar(box, "SELECT sum(amount) FROM invoicebox.orders"), sum);
-  EXPECT_EQ(scalar(box,
-                   "SELECT coalesce(sum(amount), 0) FROM invoicebox.orders "
-                   "WHERE parent_id IS NOT NULL"),
+  EXPECT_EQ(box.scalar("SELECT sum(amount) FROM invoicebox.orders"), sum);
+  EXPECT_EQ(box.scalar("SELECT coalesce(sum(amount), 0) FROM invoicebox.orders "
+                       "WHERE parent_id IS NOT NULL"),
             refunds);
-  EXPECT_EQ(scalar(box,
-                   "SELECT sum(amount) FROM invoicebox.orders "
-                   "WHERE parent_id IS NULL AND status = 'completed'"),
+  EXPECT_EQ(box.scalar("SELECT sum(amount) FROM invoicebox.orders "
+                       "WHERE parent_id IS NULL AND status = 'completed'"),
             paid);
-  EXPECT_EQ(scalar(box,
-                   "SELECT count(*) FROM invoicebox.orders WHERE paid_at IS NOT NULL AND "
-                   "status <> 'completed'"),
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM invoicebox.orders WHERE paid_at IS NOT NULL AND "
+                       "status <> 'completed'"),
             0);
 
   const std::string summary = std::to_string(lines.size()) + " lines read, " +
@@ -215,7 +208,7 @@ TEST(StateImport, ANewerExportReplacesTheOlderStateAndTheLastLineOfAnIdWins) {
   const auto first = generated_state(200);
   ASSERT_EQ(kassa(box, dir, {"state", "import", dir.write("first.ndjson", first).string()}).status,
             0);
-  const auto before = scalar(box, "SELECT count(*) FROM invoicebox.orders");
+  const auto before = box.scalar("SELECT count(*) FROM invoicebox.orders");
 
   // The second export: one order changed (status and amount), one new order, and one id twice.
   std::size_t changed = 0;
@@ -248,9 +241,9 @@ TEST(StateImport, ANewerExportReplacesTheOlderStateAndTheLastLineOfAnIdWins) {
   ASSERT_EQ(row.size(), 1u);
   EXPECT_EQ(row[0][0].as<std::string>(), "canceled");
   EXPECT_EQ(row[0][1].as<core::Kopecks>(), 123);
-  EXPECT_EQ(scalar(box, "SELECT amount FROM invoicebox.orders WHERE id = '" + fresh_id + "'"),
+  EXPECT_EQ(box.scalar("SELECT amount FROM invoicebox.orders WHERE id = '" + fresh_id + "'"),
             500020);
-  EXPECT_EQ(scalar(box, "SELECT count(*) FROM invoicebox.orders"), before + 1)
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM invoicebox.orders"), before + 1)
       << "orders absent from the newer export stay as they were";
 
   // Importing the first export again restores its state exactly.
@@ -276,7 +269,7 @@ TEST(StateImport, StrictLoadsNothingWhenALineIsBadAndErrorsExitNonZero) {
             std::string::npos)
       << strict.err;
   EXPECT_NE(strict.out.find("nothing loaded"), std::string::npos) << strict.out;
-  EXPECT_EQ(scalar(box, "SELECT count(*) FROM invoicebox.orders"), 0);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM invoicebox.orders"), 0);
 
   EXPECT_EQ(kassa(box, dir, {"state", "import"}).status, 2) << "no FILE: usage error";
   const auto missing = kassa(box, dir, {"state", "import", (dir.path / "absent").string()});
@@ -291,7 +284,7 @@ TEST(StateImport, StrictLoadsNothingWhenALineIsBadAndErrorsExitNonZero) {
 
   // Without --strict the same file loads everything but the bad line.
   EXPECT_EQ(kassa(box, dir, {"state", "import", file.string()}).status, 0);
-  EXPECT_EQ(scalar(box, "SELECT count(*) FROM invoicebox.orders"),
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM invoicebox.orders"),
             static_cast<std::int64_t>(expected_rows(generated_state(100)).size()));
 }
 

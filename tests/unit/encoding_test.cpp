@@ -98,6 +98,19 @@ struct Utf8Case {
   bool valid;
 };
 
+TEST(Encoding, UuidForm) {
+  const std::pair<const char*, bool> rows[] = {
+      {"6f1c5a0e-7d4b-5e8a-9c3f-2b1d0e4a8c71", true},
+      {"6F1C5A0E-7D4B-5E8A-9C3F-2B1D0E4A8C71", true},
+      {"6f1c5a0e7d4b5e8a9c3f2b1d0e4a8c71", false},      // no dashes
+      {"6f1c5a0e-7d4b-5e8a-9c3f-2b1d0e4a8c7", false},   // 35 characters
+      {"6f1c5a0e-7d4b-5e8a-9c3f2-b1d0e4a8c71", false},  // a dash out of place
+      {"6f1c5a0g-7d4b-5e8a-9c3f-2b1d0e4a8c71", false},  // not hex
+      {"", false},
+  };
+  for (const auto& [text, valid] : rows) EXPECT_EQ(is_uuid(text), valid) << text;
+}
+
 TEST(Encoding, Utf8Validity) {
   const Utf8Case cases[] = {
       {"empty text", "", true},

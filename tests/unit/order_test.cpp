@@ -20,14 +20,23 @@
 
 #include "contract/state_codec.hpp"
 #include "core/order.hpp"
+#include "event_builders.hpp"
 
 namespace kassa::core {
 namespace {
 
 using Basis = LinePart::Basis;
 
-const std::string kOrder = "order-1";
-const std::string kShop = "shop-1";
+using builders::at;
+using builders::header;
+using builders::kOrder;
+using builders::kShop;
+using builders::q;
+using builders::Returned;
+using builders::ship;
+using builders::ship_all;
+using builders::Shipped;
+
 const std::string kOtherShop = "shop-2";
 
 // Business times of the worked example (UTC).
@@ -36,18 +45,6 @@ constexpr const char* kFeb12 = "2026-02-12T10:00:00Z";
 constexpr const char* kFeb14 = "2026-02-14T12:00:00Z";
 constexpr const char* kFeb16 = "2026-02-16T12:00:00Z";
 constexpr const char* kFeb20 = "2026-02-20T15:30:00Z";
-
-Quantity q(const char* text) {
-  const auto quantity = parse_quantity(text);
-  if (!quantity) throw std::invalid_argument(std::string("bad quantity in a test: ") + text);
-  return *quantity;
-}
-
-UtcTime at(const char* text) {
-  const auto time = parse_utc(text);
-  if (!time) throw std::invalid_argument(std::string("bad time in a test: ") + text);
-  return *time;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Order lines and events.
@@ -95,10 +92,6 @@ Customer legal_buyer() {
   return c;
 }
 
-EventHeader header(std::string event_id, const char* when) {
-  return {std::move(event_id), kOrder, kShop, at(when)};
-}
-
 PaymentSucceeded payment_of(std::vector<OrderItem> items) {
   PaymentSucceeded p;
   p.header = header("evt-pay-1", kPaid);
@@ -137,48 +130,12 @@ Event pay_stated(Kopecks amount, std::vector<OrderItem> items) {
   return p;
 }
 
-struct Shipped {
-  const char* sku;
-  const char* quantity;
-};
-
-// Shipment `id` with event id "evt-<id>".
-Event ship(const char* id, const char* when, std::vector<Shipped> items) {
-  ShipmentConfirmed s;
-  s.header = header(std::string("evt-") + id, when);
-  s.shipment_id = id;
-  s.document_number = std::string("DOC-") + id;
-  s.document_date = moscow_date(s.header.occurred_at);
-  s.items.emplace();
-  for (const auto& item : items) s.items->push_back({item.sku, q(item.quantity)});
-  return s;
-}
-
-// A shipment without items: everything not yet shipped or refunded ships.
-Event ship_everything(const char* id, const char* when) {
-  auto event = ship(id, when, {});
-  std::get<ShipmentConfirmed>(event).items.reset();
-  return event;
-}
-
-struct Returned {
-  const char* sku;
-  const char* quantity;
-  Kopecks amount;
-};
-
 // Refund `id` with event id "evt-<id>"; amount = Σ lines unless stated.
 Event refund(const char* id, const char* when, std::vector<Returned> items,
              std::optional<Kopecks> stated_amount = std::nullopt) {
-  RefundSucceeded r;
-  r.header = header(std::string("evt-") + id, when);
-  r.refund_id = id;
-  for (const auto& item : items) {
-    r.items.push_back({item.sku, q(item.quantity), item.amount});
-    r.amount += item.amount;
-  }
-  if (stated_amount) r.amount = *stated_amount;
-  return r;
+  Event event = builders::refund(id, when, std::move(items));
+  if (stated_amount) std::get<RefundSucceeded>(event).amount = *stated_amount;
+  return event;
 }
 
 // The same event sent by another shop.
@@ -351,13 +308,13 @@ TEST(Order, OutcomeOfEachEvent) {
        Outcome::rejected,
        ErrorCode::over_shipment},
       {"'ship everything' when everything has shipped: nothing left",
-       {pay(kettles()), ship_everything("S1", kFeb14)},
-       ship_everything("S2", kFeb16),
+       {pay(kettles()), ship_all("S1", kFeb14)},
+       ship_all("S2", kFeb16),
        Outcome::rejected,
        ErrorCode::over_shipment},
       {"'ship everything' when everything was refunded: nothing left",
        {pay(kettles()), refund("R1", kFeb12, {{"A", "3", 599997}, {"B", "1", 35000}})},
-       ship_everything("S1", kFeb14),
+       ship_all("S1", kFeb14),
        Outcome::rejected,
        ErrorCode::over_shipment},
       {"shipping 0.001 more than ordered (3.001 of 3)",
@@ -459,7 +416,7 @@ TEST(Order, OutcomeOfEachEvent) {
        ErrorCode::over_refund},
       {"after a refund, 'ship everything' with the order from another shop: nothing ships",
        {pay(kettles()), refund("R1", kFeb16, {{"A", "1", 199999}})},
-       from_other_shop(ship_everything("S1", kFeb20)),
+       from_other_shop(ship_all("S1", kFeb20)),
        Outcome::rejected,
        ErrorCode::merchant_mismatch},
       {"100.00 for 3 shipped as 2 (6667) + 1 (3333); R1 returned S2's unit (3333) and 1 of S1's "
@@ -520,7 +477,7 @@ TEST(Order, CheckEventNeedsNoOrder) {
   EXPECT_EQ(checked(pay_by(private_buyer("", ""), kettles())), "missing_contact");
   EXPECT_EQ(checked(pay_by(legal_buyer(), kettles())), "fine");
   EXPECT_EQ(checked(ship("S1", kFeb14, {{"A", "1"}, {"A", "2"}})), "duplicate_sku");
-  EXPECT_EQ(checked(ship_everything("S1", kFeb14)), "fine");
+  EXPECT_EQ(checked(ship_all("S1", kFeb14)), "fine");
   EXPECT_EQ(checked(refund("R1", kFeb20, {{"A", "1", 5}}, 6)), "amount_mismatch");
   EXPECT_EQ(checked(refund("R1", kFeb20, {{"A", "1", 5}, {"B", "1", 6}})), "fine");
 }
@@ -600,20 +557,20 @@ TEST(Order, MoneyOfEachEvent) {
       // Shipments without items.
       {"'ship everything' ships every line in full: 599997 + 35000",
        {pay(kettles())},
-       ship_everything("S1", kFeb14),
+       ship_all("S1", kFeb14),
        634997,
        {{"A", "3", 599997, settlement("S1", kFeb14)}, {"B", "1", 35000, settlement("S1", kFeb14)}}},
       {"'ship everything' after 1 kettle shipped (599997 × 1/3 = 199999): the other 2 take 599997 "
        "- 199999 = "
        "399998, plus delivery 35000",
        {pay(kettles()), ship("S1", kFeb14, {{"A", "1"}})},
-       ship_everything("S2", kFeb16),
+       ship_all("S2", kFeb16),
        434998,
        {{"A", "2", 399998, settlement("S2", kFeb16)}, {"B", "1", 35000, settlement("S2", kFeb16)}}},
       {"'ship everything' skips the kettle refunded before shipping: 2 kettles 399998 + delivery "
        "35000",
        {pay(kettles()), refund("R1", kFeb12, {{"A", "1", 199999}})},
-       ship_everything("S1", kFeb14),
+       ship_all("S1", kFeb14),
        434998,
        {{"A", "2", 399998, settlement("S1", kFeb14)}, {"B", "1", 35000, settlement("S1", kFeb14)}}},
 
@@ -743,11 +700,11 @@ TEST(Order, MoneyOfEachEvent) {
        {{"CHEESE", "0.001", 60, kPrepayment}}},
       {"one gram (0.001) of saffron for 1 kopeck ships whole",
        {pay({line("SAFFRON", "0.001", 1)})},
-       ship_everything("S1", kFeb14),
+       ship_all("S1", kFeb14),
        1,
        {{"SAFFRON", "0.001", 1, settlement("S1", kFeb14)}}},
       {"the shipped gram refunded: 1 kopeck from its settlement",
-       {pay({line("SAFFRON", "0.001", 1)}), ship_everything("S1", kFeb14)},
+       {pay({line("SAFFRON", "0.001", 1)}), ship_all("S1", kFeb14)},
        refund("R1", kFeb20, {{"SAFFRON", "0.001", 1}}),
        1,
        {{"SAFFRON", "0.001", 1, settlement("S1", kFeb14)}}},
@@ -910,7 +867,7 @@ TEST(Order, WaitingEventsApplyInBusinessOrder) {
   // The shop shipped all 3 kettles and the delivery on 14.02; the buyer returned one kettle
   // on 20.02.
   const Event payment = pay(kettles());
-  const Event shipment = ship_everything("S1", kFeb14);
+  const Event shipment = ship_all("S1", kFeb14);
   const Event late_refund = refund("R1", kFeb20, {{"A", "1", 199999}});
   // Same, but the buyer cancelled one kettle on 12.02, before the shipment.
   const Event early_refund = refund("R1", kFeb12, {{"A", "1", 199999}});

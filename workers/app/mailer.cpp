@@ -55,11 +55,7 @@ std::size_t Mailer::run_once() {
 }
 
 void Mailer::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wakeup_.notify_one();
+  wakeup_.wake();
 }
 
 void Mailer::run(const std::atomic<bool>& stop) {
@@ -72,9 +68,7 @@ void Mailer::run(const std::atomic<bool>& stop) {
       if (store::is_transient(e)) impl_->database.reset();
     }
     if (handled > 0) continue;  // more may be due
-    std::unique_lock lock(mutex_);
-    wakeup_.wait_for(lock, std::chrono::seconds(5), [&] { return woken_ || stop.load(); });
-    woken_ = false;
+    wakeup_.wait(std::chrono::seconds(5), stop);
   }
 }
 

@@ -9,10 +9,9 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 
+#include "app/background.hpp"
 #include "app/config.hpp"
 #include "app/metrics.hpp"
 
@@ -34,9 +33,7 @@ class Mailer {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool woken_ = false;
+  Wakeup wakeup_;
 };
 
 }  // namespace kassa::app

@@ -133,11 +133,7 @@ std::size_t Renderer::round() {
 }
 
 void Renderer::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wakeup_.notify_one();
+  wakeup_.wake();
 }
 
 void Renderer::run(const std::atomic<bool>& stop) {
@@ -153,15 +149,12 @@ void Renderer::run(const std::atomic<bool>& stop) {
       log::error(std::string("renderer: ") + e.what() + "; retrying in " +
                  std::to_string(backoff.count()) + " ms");
       if (store::is_transient(e)) impl_->database.reset();
-      std::unique_lock lock(mutex_);
-      wakeup_.wait_for(lock, backoff, [&] { return stop.load(); });
+      wakeup_.pause(backoff, stop);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
       continue;
     }
     if (done > 0) continue;  // more may be waiting
-    std::unique_lock lock(mutex_);
-    wakeup_.wait_for(lock, std::chrono::seconds(1), [&] { return woken_ || stop.load(); });
-    woken_ = false;
+    wakeup_.wait(std::chrono::seconds(1), stop);
   }
 }
 

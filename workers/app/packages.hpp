@@ -12,14 +12,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <pqxx/pqxx>
 
+#include "app/background.hpp"
 #include "app/config.hpp"
 #include "ingest/batch.hpp"
 #include "render/package_files.hpp"
@@ -49,9 +48,7 @@ class Renderer {
   std::size_t round();
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool woken_ = false;
+  Wakeup wakeup_;
 };
 
 }  // namespace kassa::app

@@ -68,11 +68,7 @@ std::size_t Relay::run_once() {
 }
 
 void Relay::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wakeup_.notify_one();
+  wakeup_.wake();
 }
 
 void Relay::run(const std::atomic<bool>& stop) {
@@ -91,15 +87,12 @@ void Relay::run(const std::atomic<bool>& stop) {
       log::warn(std::string("relay: ") + e.what() + "; retrying in " +
                 std::to_string(backoff.count()) + " ms");
       if (store::is_transient(e)) impl_->database.reset();
-      std::unique_lock lock(mutex_);
-      wakeup_.wait_for(lock, backoff, [&] { return stop.load(); });
+      wakeup_.pause(backoff, stop);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
       continue;
     }
     if (published > 0) continue;  // more may be waiting
-    std::unique_lock lock(mutex_);
-    wakeup_.wait_for(lock, std::chrono::seconds(1), [&] { return woken_ || stop.load(); });
-    woken_ = false;
+    wakeup_.wait(std::chrono::seconds(1), stop);
   }
 }
 

@@ -6,11 +6,10 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
+#include "app/background.hpp"
 #include "app/config.hpp"
 #include "app/metrics.hpp"
 
@@ -34,9 +33,7 @@ class Relay {
  private:
   struct Impl;
   Impl* impl_;
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool woken_ = false;
+  Wakeup wakeup_;
 };
 
 }  // namespace kassa::app

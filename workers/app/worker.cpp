@@ -2,8 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <thread>
 
+#include "app/background.hpp"
 #include "app/clock.hpp"
 #include "app/http_server.hpp"
 #include "app/mailer.hpp"
@@ -90,39 +92,17 @@ class Loop {
                 " partitions)");
     }
 
+    // Whatever ends the loop, each background thread is stopped and joined before the object it
+    // runs goes away (BackgroundThread's destructor, declared after its object).
     Relay relay(config_, &metrics_);
     relay_ = &relay;
-    std::atomic<bool> relay_stop{false};
-    std::thread relay_thread([&] { relay.run(relay_stop); });
-    // Whatever ends the loop, the relay thread is stopped and joined before `relay` goes away.
-    struct JoinRelay {
-      std::atomic<bool>& stop;
-      Relay& relay;
-      std::thread& thread;
-      ~JoinRelay() {
-        stop = true;
-        relay.wake();
-        if (thread.joinable()) thread.join();
-      }
-    } join_relay{relay_stop, relay, relay_thread};
+    BackgroundThread relay_thread(relay);
 
     // The mailer, when e-mail is configured: its own thread, since an SMTP server may be slow.
     std::unique_ptr<Mailer> mailer;
     if (!config_.smtp_addr.empty()) mailer = std::make_unique<Mailer>(config_, &metrics_);
-    mailer_ = mailer.get();
-    std::atomic<bool> mailer_stop{false};
-    std::thread mailer_thread;
-    if (mailer) mailer_thread = std::thread([&] { mailer->run(mailer_stop); });
-    struct JoinMailer {
-      std::atomic<bool>& stop;
-      Mailer* mailer;
-      std::thread& thread;
-      ~JoinMailer() {
-        stop = true;
-        if (mailer != nullptr) mailer->wake();
-        if (thread.joinable()) thread.join();
-      }
-    } join_mailer{mailer_stop, mailer.get(), mailer_thread};
+    std::optional<BackgroundThread> mailer_thread;
+    if (mailer) mailer_thread.emplace(*mailer);
 
     // The renderer draws the packages' files off the consumer's path; what it finishes goes to
     // the relay (package messages) and the mailer (e-mails).
@@ -131,18 +111,7 @@ class Loop {
       if (mailer) mailer->wake();
     });
     renderer_ = &renderer;
-    std::atomic<bool> renderer_stop{false};
-    std::thread renderer_thread([&] { renderer.run(renderer_stop); });
-    struct JoinRenderer {
-      std::atomic<bool>& stop;
-      Renderer& renderer;
-      std::thread& thread;
-      ~JoinRenderer() {
-        stop = true;
-        renderer.wake();
-        if (thread.joinable()) thread.join();
-      }
-    } join_renderer{renderer_stop, renderer, renderer_thread};
+    BackgroundThread renderer_thread(renderer);
     ready_ = true;
 
     auto last_progress = Clock::now();
@@ -167,21 +136,14 @@ class Loop {
     log::info(stop_ ? "run: stopping on signal after the current batch" : "run: caught up");
     consumer.close();
     consumer_ = nullptr;
-    renderer_stop = true;
-    renderer.wake();
-    if (renderer_thread.joinable()) renderer_thread.join();
+    renderer_thread.stop();
     if (summary_.caught_up) renderer.drain(stop_);  // every package rendered before the relay
     renderer_ = nullptr;                            // drains, so that it publishes them too
-    relay_stop = true;
-    relay.wake();
-    if (relay_thread.joinable()) relay_thread.join();
+    relay_thread.stop();
     if (summary_.caught_up) relay.drain(stop_);  // a bounded run leaves nothing unpublished
     if (mailer) {
-      mailer_stop = true;
-      mailer->wake();
-      if (mailer_thread.joinable()) mailer_thread.join();
+      mailer_thread->stop();
       if (summary_.caught_up) mailer->drain(stop_);  // and sends what is due
-      mailer_ = nullptr;
     }
     summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (first_message_) {
@@ -402,7 +364,6 @@ class Loop {
   Renderer* renderer_ = nullptr;
   bus::Consumer* consumer_ = nullptr;
   Relay* relay_ = nullptr;
-  Mailer* mailer_ = nullptr;
   RunSummary summary_;
   std::atomic<bool> ready_{false};
   std::atomic<Clock::time_point> last_turn_{Clock::now()};

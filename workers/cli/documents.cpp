@@ -22,8 +22,7 @@ namespace kassa::cli {
 namespace {
 
 void require_uuid(const std::string& name, const std::string& value) {
-  if (value.size() != 36 || value.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos)
-    throw CLI::ValidationError(name, "not a UUID: " + value);
+  if (!contract::is_uuid(value)) throw CLI::ValidationError(name, "not a UUID: " + value);
 }
 
 void print_package(const store::StoredPackage& stored) {
@@ -167,14 +166,10 @@ void add_documents(CLI::App& app, const Context& context, int& status) {
     const auto config = context.config();
     store::Database database(config.pg_dsn);
     contract::SchemaValidator schema("package.v1.json");
-    std::int64_t checked = 0, failed = 0, rendering = 0;
-    store::for_each_body(database.connection(), "kassa.packages", "package_id",
+    std::int64_t checked = 0, failed = 0;
+    // Issued packages only: one being rendered has no files, nor its message, yet.
+    store::for_each_body(database.connection(), "kassa.packages", "package_id", "state = 'issued'",
                          [&](const std::string& id, const char* text) {
-                           const auto files = contract::files_from_json(text);
-                           if (!files.empty() && files.front().pdf_sha256.empty()) {
-                             ++rendering;  // numbered; the message comes with its files
-                             return;
-                           }
                            ++checked;
                            std::string problem;
                            try {
@@ -188,6 +183,7 @@ void add_documents(CLI::App& app, const Context& context, int& status) {
                            if (!problem.empty() && ++failed <= 10)
                              std::fprintf(stderr, "package %s: %s\n", id.c_str(), problem.c_str());
                          });
+    const std::int64_t rendering = store::count_rendering(database.connection());
     pqxx::read_transaction tx(database.connection());
     const auto gaps = numbering_problems(tx);
     for (const auto& g : gaps) std::fprintf(stderr, "numbering: %s\n", g.c_str());

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "contract/encoding.hpp"
 #include "contract/schema.hpp"
 #include "core/money.hpp"
 #include "core/receipt.hpp"
@@ -81,8 +82,7 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
                  "print each receipt's body (the message published), one per line");
   show->callback([&context, &status] {
     const auto config = context.config();
-    if (order_id.size() != 36 ||
-        order_id.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos)
+    if (!contract::is_uuid(order_id))
       throw CLI::ValidationError("ORDER_ID", "not a UUID: " + order_id);
     store::Database database(config.pg_dsn);
     pqxx::read_transaction tx(database.connection());
@@ -122,7 +122,7 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
     store::Database database(config.pg_dsn);
     contract::SchemaValidator schema("receipt.v1.json");
     std::int64_t checked = 0, failed = 0;
-    store::for_each_body(database.connection(), "kassa.receipts", "receipt_id",
+    store::for_each_body(database.connection(), "kassa.receipts", "receipt_id", "true",
                          [&](const std::string& id, const char* text) {
                            ++checked;
                            std::string problem;

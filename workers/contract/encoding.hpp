@@ -12,6 +12,8 @@ std::string base64_encode(std::string_view bytes);
 std::string sha256_hex(std::string_view bytes);
 // RFC 4122 name-based UUID (SHA-1), e.g. uuid_v5(kOutputNamespace, event_id + ":prepayment").
 std::string uuid_v5(std::string_view namespace_uuid, std::string_view name);
+// "8-4-4-4-12" hex digits (either case), the form ids take in the contract and on the command line.
+bool is_uuid(std::string_view text);
 
 // The namespace of receipt and package ids (contract section 2).
 inline constexpr std::string_view kOutputNamespace = "6f1c5a0e-7d4b-5e8a-9c3f-2b1d0e4a8c71";

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -486,6 +487,37 @@ class RawObject {
 
  private:
   std::string out_;
+};
+
+// The basketItems of an exported order or refund order, and the VAT they add up to. Only an
+// order's items state the unit price ("amount").
+class Basket {
+ public:
+  void add(const Line& l, std::int64_t quantity, std::int64_t total,
+           std::optional<std::int64_t> unit_price) {
+    const std::int64_t line_vat = vat_of(total, l.vat_code);
+    vat_ += line_vat;
+    RawObject item;
+    item.str("sku", l.sku)
+        .str("name", l.name)
+        .str("measure", l.measure)
+        .str("measureCode", l.measure_code)
+        .raw("quantity", quantity_number(quantity));
+    if (unit_price) item.money("amount", *unit_price);
+    item.money("totalAmount", total)
+        .money("totalVatAmount", line_vat)
+        .str("vatCode", l.vat_code)
+        .str("type", l.type)
+        .str("paymentType", "full_prepayment");
+    text_ += text_.size() > 1 ? "," : "";
+    text_ += item.close();
+  }
+  std::string close() const { return text_ + "]"; }
+  std::int64_t vat() const { return vat_; }
+
+ private:
+  std::string text_ = "[";
+  std::int64_t vat_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1165,27 +1197,8 @@ std::string Generator::invoicebox_order(const Order& o, const std::string& statu
   if (!o.customer.inn.empty()) customer.str("vatNumber", o.customer.inn);
   if (!o.customer.kpp.empty()) customer.str("taxRegistrationReasonCode", o.customer.kpp);
 
-  std::string basket = "[";
-  std::int64_t vat = 0;
-  for (const Line& l : o.lines) {
-    const std::int64_t line_vat = vat_of(l.total, l.vat_code);
-    vat += line_vat;
-    RawObject item;
-    item.str("sku", l.sku)
-        .str("name", l.name)
-        .str("measure", l.measure)
-        .str("measureCode", l.measure_code)
-        .raw("quantity", quantity_number(l.quantity))
-        .money("amount", l.price)
-        .money("totalAmount", l.total)
-        .money("totalVatAmount", line_vat)
-        .str("vatCode", l.vat_code)
-        .str("type", l.type)
-        .str("paymentType", "full_prepayment");
-    if (basket.size() > 1) basket += ",";
-    basket += item.close();
-  }
-  basket += "]";
+  Basket basket;
+  for (const Line& l : o.lines) basket.add(l, l.quantity, l.total, l.price);
 
   RawObject line;
   line.str("id", o.id)
@@ -1193,39 +1206,20 @@ std::string Generator::invoicebox_order(const Order& o, const std::string& statu
       .str("merchantOrderId", o.merchant_order_id)
       .str("description", "Оплата заказа № " + o.merchant_order_id)
       .money("amount", amount)
-      .money("vatAmount", vat)
+      .money("vatAmount", basket.vat())
       .str("currencyId", "RUB")
       .str("status", status)
       .str("createdAt", format_offset(o.created_at))
       .str("expirationDate", format_offset(o.created_at + 3 * kDay));
   if (status == "completed") line.str("paidAt", format_offset(o.paid_at));
-  line.raw("customer", customer.close()).raw("basketItems", basket);
+  line.raw("customer", customer.close()).raw("basketItems", basket.close());
   return line.close();
 }
 
 std::string Generator::invoicebox_refund(const Order& o, const Refund& f, std::size_t n,
                                          std::int64_t amount) const {
-  std::string basket = "[";
-  std::int64_t vat = 0;
-  for (const Part& p : f.items) {
-    const Line& l = o.lines[p.line];
-    const std::int64_t line_vat = vat_of(p.amount, l.vat_code);
-    vat += line_vat;
-    RawObject item;
-    item.str("sku", l.sku)
-        .str("name", l.name)
-        .str("measure", l.measure)
-        .str("measureCode", l.measure_code)
-        .raw("quantity", quantity_number(p.quantity))
-        .money("totalAmount", p.amount)
-        .money("totalVatAmount", line_vat)
-        .str("vatCode", l.vat_code)
-        .str("type", l.type)
-        .str("paymentType", "full_prepayment");
-    if (basket.size() > 1) basket += ",";
-    basket += item.close();
-  }
-  basket += "]";
+  Basket basket;
+  for (const Part& p : f.items) basket.add(o.lines[p.line], p.quantity, p.amount, std::nullopt);
   RawObject line;
   line.str("id", f.invoicebox_id)
       .str("parentId", o.id)
@@ -1233,11 +1227,11 @@ std::string Generator::invoicebox_refund(const Order& o, const Refund& f, std::s
       .str("merchantOrderId", o.merchant_order_id + "-R" + std::to_string(n))
       .str("description", "Возврат по заказу № " + o.merchant_order_id)
       .money("amount", amount)
-      .money("vatAmount", vat)
+      .money("vatAmount", basket.vat())
       .str("currencyId", "RUB")
       .str("status", "completed")
       .str("createdAt", format_offset(f.at))
-      .raw("basketItems", basket);
+      .raw("basketItems", basket.close());
   return line.close();
 }
 

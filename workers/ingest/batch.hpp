@@ -100,8 +100,9 @@ struct Counts {
   Counts& operator+=(const Counts& other);
 };
 
-// A numbered, rendered package as the shell writes it (kassa.packages, kassa.documents,
-// kassa.document_files): the package message and each file with its bytes and sha256.
+// A numbered package as the shell writes it: by the batch (kassa.packages 'rendering' and
+// kassa.documents; body without files), then by the renderer (the files with their bytes and
+// sha256, the message as published, the e-mail).
 struct FileWrite {
   core::DocumentType type = core::DocumentType::agent_report;
   std::string name, media_type, sha256, bytes;
@@ -131,8 +132,8 @@ struct BatchResult {
   std::vector<RejectionWrite> rejections;
   std::vector<ReceiptWrite> receipts;
   // Packages of organization buyers, built but not numbered: numbers come from counters that
-  // only the transaction can lock, so the shell numbers and renders them into package_writes
-  // (and their messages into outbox) before it writes the batch.
+  // only the transaction can lock, so the shell numbers them into package_writes before it
+  // writes the batch (app/packages); their files and messages come later, from the renderer.
   std::vector<core::Package> packages;
   std::vector<PackageWrite> package_writes;
   core::Counters counters;                            // the sequences after numbering

@@ -65,10 +65,11 @@ void recreate_database(const std::string& dsn, const std::string& database) {
 }
 
 void for_each_body(pqxx::connection& connection, const std::string& table,
-                   const std::string& id_column,
+                   const std::string& id_column, const std::string& condition,
                    const std::function<void(const std::string& id, const char* body)>& each) {
-  const std::string query = "SELECT " + id_column + "::text, body FROM " + table + " WHERE " +
-                            id_column + " > $1::uuid ORDER BY " + id_column + " LIMIT 5000";
+  const std::string query = "SELECT " + id_column + "::text, body FROM " + table + " WHERE (" +
+                            condition + ") AND " + id_column + " > $1::uuid ORDER BY " + id_column +
+                            " LIMIT 5000";
   std::string after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
     pqxx::read_transaction tx(connection);

@@ -41,9 +41,9 @@ void recreate_database(const std::string& dsn, const std::string& database);
 
 // Every stored message of an issued-output table (kassa.receipts, kassa.packages) in id order, a
 // page at a time (keyset paging), so a check over millions of rows keeps its memory flat.
-// `table` and `id_column` are kassa's own names, never user input.
+// `table`, `id_column` and `condition` (a WHERE clause) are kassa's own text, never user input.
 void for_each_body(pqxx::connection& connection, const std::string& table,
-                   const std::string& id_column,
+                   const std::string& id_column, const std::string& condition,
                    const std::function<void(const std::string& id, const char* body)>& each);
 
 }  // namespace kassa::store

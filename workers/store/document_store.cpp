@@ -1,6 +1,5 @@
 #include "store/document_store.hpp"
 
-#include <cctype>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -13,16 +12,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::int64_t kRenderLock = 0x6b61737361'0004;  // "kassa" and 4: one renderer at a time
-
-bool is_uuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
 
 StoredPackage package_of(const pqxx::row& row) {
   return {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
@@ -197,7 +186,7 @@ std::int64_t count_rendering(pqxx::connection& connection) {
 std::vector<StoredPackage> packages_of_order(pqxx::connection& connection,
                                              const std::string& order_id) {
   std::vector<StoredPackage> out;
-  if (!is_uuid(order_id)) return out;
+  if (!contract::is_uuid(order_id)) return out;
   pqxx::read_transaction tx(connection);
   for (const auto& row : tx.exec_params(std::string(kPackageColumns) +
                                             "WHERE order_id = $1::uuid ORDER BY issued_at, "
@@ -209,7 +198,7 @@ std::vector<StoredPackage> packages_of_order(pqxx::connection& connection,
 
 std::optional<StoredPackage> package_by_id(pqxx::connection& connection,
                                            const std::string& package_id) {
-  if (!is_uuid(package_id)) return std::nullopt;
+  if (!contract::is_uuid(package_id)) return std::nullopt;
   pqxx::read_transaction tx(connection);
   const auto rows =
       tx.exec_params(std::string(kPackageColumns) + "WHERE package_id = $1::uuid", package_id);
@@ -219,7 +208,7 @@ std::optional<StoredPackage> package_by_id(pqxx::connection& connection,
 
 std::vector<StoredFile> package_files(pqxx::transaction_base& tx, const std::string& package_id) {
   std::vector<StoredFile> out;
-  if (!is_uuid(package_id)) return out;
+  if (!contract::is_uuid(package_id)) return out;
   for (const auto& row :
        tx.exec_params("SELECT name, media_type, sha256, bytes FROM kassa.document_files "
                       "WHERE package_id = $1::uuid ORDER BY name",

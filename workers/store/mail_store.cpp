@@ -37,13 +37,4 @@ void mark_mail_failed(pqxx::work& tx, std::int64_t id, const std::string& error)
       id, error);
 }
 
-MailCounts count_mail(pqxx::connection& connection) {
-  pqxx::read_transaction tx(connection);
-  const auto row = tx.exec1(
-      "SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL), "
-      "count(*) FILTER (WHERE sent_at IS NOT NULL), count(*) FILTER (WHERE failed_at IS NOT NULL) "
-      "FROM kassa.mail_outbox");
-  return {row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
-}
-
 }  // namespace kassa::store

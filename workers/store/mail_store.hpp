@@ -23,9 +23,4 @@ void mark_mail_retry(pqxx::work& tx, std::int64_t id, const std::string& error,
                      std::chrono::seconds delay);
 void mark_mail_failed(pqxx::work& tx, std::int64_t id, const std::string& error);
 
-struct MailCounts {
-  std::int64_t queued = 0, sent = 0, failed = 0;
-};
-MailCounts count_mail(pqxx::connection& connection);
-
 }  // namespace kassa::store
