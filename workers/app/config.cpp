@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <string_view>
 
 #include "app/smtp.hpp"
 #include "support/log.hpp"
@@ -48,9 +49,10 @@ const std::vector<ConfigKey>& config_keys() {
        "receipts: service.callback_url for the cash-register gateway (empty: none)"},
       {"KASSA_SELLER_NAME", "ООО «ОРЦ»", "documents: the agent's name (Invoicebox)"},
       {"KASSA_SELLER_KPP", "", "documents: the agent's KPP (9 digits; empty: none printed)"},
-      {"KASSA_DOCUMENTS_DIR", "documents",
-       "documents: folder the relay writes package files to, <dir>/<merchant>/<package>/ (empty: "
-       "kept in PostgreSQL only)"},
+      {"KASSA_DOCUMENTS_DIR", "$XDG_DATA_HOME/kassa/documents",
+       "documents: folder the relay writes package files to, <dir>/<merchant>/<package>/ (default: "
+       "$XDG_DATA_HOME or ~/.local/share, then /var/lib/kassa/documents; empty: kept in PostgreSQL "
+       "only)"},
       {"KASSA_FONT_DIR", "/usr/share/fonts/truetype/dejavu",
        "documents: folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (Cyrillic) for the PDFs"},
       {"KASSA_SMTP_ADDR", "",
@@ -77,6 +79,15 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   if (it == kUnits.end() || value < 0)
     throw ConfigError("not a duration: '" + text + "' (use e.g. 24h, 30m, 10s, 250ms)");
   return std::chrono::milliseconds(value * it->second);
+}
+
+std::string default_documents_dir() {
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  if (xdg != nullptr && *xdg == '/') return std::string(xdg) + "/kassa/documents";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home == '/' && std::string_view(home) != "/")
+    return std::string(home) + "/.local/share/kassa/documents";
+  return "/var/lib/kassa/documents";
 }
 
 namespace {
@@ -123,6 +134,7 @@ Config load_config(const std::optional<std::string>& file) {
     values[text.substr(0, eq)] = text.substr(eq + 1);
   }
   Config config;
+  config.documents_dir = default_documents_dir();
   bus::Settings kafka_extra;
   for (const auto& [key, value] : values) {
     if (key == "KASSA_PG_DSN")

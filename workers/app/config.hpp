@@ -39,7 +39,9 @@ struct Config {
   bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
   core::Seller seller;        // KASSA_SELLER_*, KASSA_AGENT_TYPE, KASSA_DEFAULT_SUPPLIER_*
   std::string atol_callback_url;
-  std::string documents_dir = "documents";  // empty: package files stay in PostgreSQL only
+  // Outside any source tree: default_documents_dir() unless KASSA_DOCUMENTS_DIR says otherwise;
+  // empty keeps package files in PostgreSQL only.
+  std::string documents_dir;
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
   std::string smtp_addr;  // host:port of the SMTP relay; empty: packages are not e-mailed
   std::string smtp_from = "documents@invoicebox.ru";
@@ -58,6 +60,10 @@ struct ConfigKey {
 const std::vector<ConfigKey>& config_keys();
 
 Config load_config(const std::optional<std::string>& file);
+
+// $XDG_DATA_HOME/kassa/documents, else $HOME/.local/share/kassa/documents, else
+// /var/lib/kassa/documents: a data folder of the user, never the working directory.
+std::string default_documents_dir();
 
 // "24h", "90m", "30s", "250ms", "2d" -> duration.
 std::chrono::milliseconds parse_duration(const std::string& text);
