@@ -70,7 +70,13 @@ std::string documents_root() {
   return root;
 }
 
+std::string local_requisites_file() {
+  return KASSA_SOURCE_DIR "/config/local.env";
+}
+
 Sandbox::Sandbox(const std::string& name, int partitions) {
+  // The requisites the demo uses too: real-looking, so that `kassa run` accepts them.
+  config = app::load_config(local_requisites_file());
   admin_dsn_ = env_or("KASSA_PG_DSN", "postgresql://kassa@127.0.0.1:55432/kassa");
   const std::string suffix = unique_suffix();
   database_ = "kassa_it_" + name + "_" + suffix;
@@ -229,6 +235,22 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_BATCH_MAX_MESSAGES"] = std::to_string(c.batch_max_messages);
   values["KASSA_BATCH_MAX_WAIT"] = std::to_string(c.batch_max_wait.count()) + "ms";
   values["KASSA_LOG_LEVEL"] = "warn";
+  const auto& s = c.seller;
+  auto joined = [](const std::vector<std::string>& phones) {
+    std::string text;
+    for (const auto& p : phones) text += (text.empty() ? "" : ",") + p;
+    return text;
+  };
+  values["KASSA_SELLER_INN"] = s.inn;
+  values["KASSA_SELLER_NAME"] = s.name;
+  values["KASSA_SELLER_KPP"] = s.kpp;
+  values["KASSA_AGENT_TYPE"] = s.agent_type;
+  values["KASSA_PAYING_AGENT_OPERATION"] = s.paying_agent_operation;
+  values["KASSA_PAYING_AGENT_PHONES"] = joined(s.paying_agent_phones);
+  values["KASSA_PAYMENTS_OPERATOR_PHONES"] = joined(s.payments_operator_phones);
+  values["KASSA_DEFAULT_SUPPLIER_INN"] = s.default_supplier_inn;
+  values["KASSA_DEFAULT_SUPPLIER_NAME"] = s.default_supplier_name;
+  values["KASSA_DEFAULT_SUPPLIER_PHONE"] = s.default_supplier_phone;
   for (const auto& [k, v] : extra) values[k] = v;
   std::vector<std::string> out;
   for (const auto& [k, v] : values) out.push_back(k + "=" + v);

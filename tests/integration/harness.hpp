@@ -83,6 +83,9 @@ class Process {
 
 const char* kassa_binary();
 
+// config/local.env: the fictional but well-formed requisites of the demo and the tests.
+std::string local_requisites_file();
+
 // What a shell command prints on its standard output (empty if it cannot be started).
 std::string command_output(const std::string& command);
 

@@ -7,11 +7,27 @@
 #include <vector>
 
 #include "core/events.hpp"
+#include "core/receipt.hpp"
 
 namespace kassa::core::builders {
 
 inline const std::string kOrder = "order-1";
 inline const std::string kShop = "shop-1";
+
+// Invoicebox's requisites as configuration gives them: fictional, checksum-valid INNs and the
+// phones ATOL v5 requires of a payment agent (config/local.env has the same kind of values).
+inline const Seller& invoicebox() {
+  static const Seller seller = [] {
+    Seller s;
+    s.inn = "7725416908";
+    s.default_supplier_inn = "7814152630";
+    s.default_supplier_phone = "+74957870202";
+    s.paying_agent_phones = {"+74957870101"};
+    s.payments_operator_phones = {"+74957870111"};
+    return s;
+  }();
+  return seller;
+}
 
 inline Quantity q(const char* text) {
   const auto quantity = parse_quantity(text);

@@ -26,6 +26,7 @@
 #include "contract/receipt_json.hpp"
 #include "core/order.hpp"
 #include "core/receipt.hpp"
+#include "event_builders.hpp"
 #include "test_messages.hpp"
 
 namespace kassa::contract {
@@ -92,7 +93,9 @@ json documented_example() {
       "items": [{"name": "Электрочайник Polaris PWK 1725", "price": 1999.99, "quantity": 2,
         "sum": 3999.98, "measure": 0, "payment_method": "full_payment", "payment_object": 1,
         "vat": {"type": "vat22", "sum": 721.31},
-        "agent_info": {"type": "paying_agent"},
+        "agent_info": {"type": "paying_agent",
+                       "paying_agent": {"operation": "Оплата заказа", "phones": ["+78001234567"]},
+                       "receive_payments_operator": {"phones": ["+78001234567"]}},
         "supplier_info": {"inn": "7701234567", "name": "ООО «Чайный двор»",
                           "phones": ["+74951234567"]}}],
       "payments": [{"type": 2, "sum": 4349.98}],
@@ -196,8 +199,9 @@ INSTANTIATE_TEST_SUITE_P(
                    first_item(d).erase("agent_info");
                    first_item(d).erase("supplier_info");
                  }},
-        Accepted{"supplier with the INN only",
+        Accepted{"supplier with the INN only, for an agent other than a payment agent",
                  [](json& d) {
+                   first_item(d)["agent_info"] = {{"type", "another"}};
                    first_item(d)["supplier_info"] = {{"inn", "7701234567"}};
                  }},
         Accepted{"a refund receipt is a sell_refund",
@@ -254,6 +258,19 @@ INSTANTIATE_TEST_SUITE_P(
                  "$[atol][receipt][company][inn]"},
         Rejected{"no payments", [](json& d) { receipt_of(d)["payments"] = json::array(); },
                  "$[atol][receipt][payments]"},
+        Rejected{"a payment agent's supplier without phones (tag 1171 is then mandatory)",
+                 [](json& d) { first_item(d)["supplier_info"].erase("phones"); },
+                 "$[atol][receipt][items][0]"},
+        Rejected{"a payment agent without its operation and phones (tags 1044, 1073)",
+                 [](json& d) { first_item(d)["agent_info"].erase("paying_agent"); },
+                 "$[atol][receipt][items][0]"},
+        Rejected{
+            "a payment agent with an empty phone list",
+            [](json& d) { first_item(d)["agent_info"]["paying_agent"]["phones"] = json::array(); },
+            "$[atol][receipt][items][0][agent_info][paying_agent][phones]"},
+        Rejected{"a payment agent without the payment operator's phones (tag 1074)",
+                 [](json& d) { first_item(d)["agent_info"].erase("receive_payments_operator"); },
+                 "$[atol][receipt][items][0]"},
         Rejected{"agent_info without supplier_info (section 5: supplier data is then mandatory)",
                  [](json& d) { first_item(d).erase("supplier_info"); },
                  "$[atol][receipt][items][0]"},
@@ -364,10 +381,10 @@ struct Rendered {
 // Applies the events in turn and renders every receipt they issue.
 std::vector<Rendered> render(const std::vector<std::pair<core::EventKind, json>>& events,
                              const std::optional<core::Supplier>& supplier,
-                             const std::string& callback_url) {
+                             const std::string& callback_url,
+                             const core::Seller& seller = core::builders::invoicebox()) {
   static const char* kTopics[] = {"invoicebox.payments.v1", "invoicebox.shipments.v1",
                                   "invoicebox.refunds.v1"};
-  const core::Seller seller;
   core::OrderState order;
   order.order_id = testing::kOrderId;
   std::vector<Rendered> out;
@@ -413,6 +430,16 @@ TEST(ReceiptSchema, KassaReceiptsWithDefaultSupplierAndNoCallbackAreValid) {
   const auto receipts = render(worked_example(testing::payment_json()), std::nullopt, "");
   expect_valid(receipts, {"prepayment", "settlement", "refund"});
   for (const auto& r : receipts) EXPECT_FALSE(json::parse(r.text)["atol"].contains("service"));
+}
+
+// The built-in placeholders carry no agent or supplier phones: for a payment agent that is a body
+// ATOL v5 refuses, and the schema says so (which is why `kassa run` refuses to start with them).
+TEST(ReceiptSchema, PlaceholderRequisitesOfAPayingAgentAreRejected) {
+  const auto receipts =
+      render(worked_example(testing::payment_json()), std::nullopt, "", core::Seller{});
+  ASSERT_EQ(receipts.size(), 3u);
+  for (const auto& r : receipts)
+    EXPECT_FALSE(receipt_schema().errors(json::parse(r.text)).empty()) << r.text;
 }
 
 TEST(ReceiptSchema, KassaReceiptForAPhoneOnlyBuyerIsValid) {

@@ -18,7 +18,10 @@
 //    the remainder;
 //  - with a whole number of units a line's sum must be price × quantity, so a sum that does not
 //    divide becomes two lines: S = n × p + k gives (n − k) × p and k × (p + 0.01);
-//  - with a fractional quantity the price is sum / quantity rounded half up, the sum stays;
+//  - with a fractional quantity the price is sum / quantity rounded half up when that price times
+//    the quantity, rounded half up, gives the sum back; otherwise two lines a kopeck apart
+//    (fiscal-54fz.md section 3): p = ⌊1000·S / Q⌋, 1000·S − p·Q thousandths at p + 0.01 and the
+//    rest at p; when both products end in exactly half a kopeck, one thousandth moves over;
 //  - at most 100 lines per receipt; further lines go to "<event_id>:<kind>:2", ...
 //  - the ATOL timestamp is the event's occurred_at in Moscow time, "dd.mm.yyyy HH:MM:SS".
 #include <gtest/gtest.h>
@@ -234,7 +237,7 @@ std::vector<Receipt> receipts_of(const std::vector<Event>& history, const Event&
     if (step.outcome != Outcome::applied && step.outcome != Outcome::parked)
       ADD_FAILURE() << "event " << step.event_id << " " << outcome_name(step.outcome)
                     << (step.rejection ? ": " + step.rejection->message : "");
-    for (auto& receipt : build_receipts(state, step, Seller{}, supplier))
+    for (auto& receipt : build_receipts(state, step, invoicebox(), supplier))
       out.push_back(std::move(receipt));
   }
   return out;
@@ -283,7 +286,7 @@ void check_receipt(const Expected& e, const Receipt& r) {
   EXPECT_EQ(got_vats, want_vats);
 
   // The body the cash-register gateway gets.
-  const std::string body = contract::receipt_json(r, Seller{}, "");
+  const std::string body = contract::receipt_json(r, invoicebox(), "");
   const json j = testing::parse_raw(body);
   const json& atol = j["atol"];
   const json& receipt = atol["receipt"];
@@ -763,6 +766,74 @@ TEST(Receipt, DiscountsSmallSumsAndFractions) {
   for (const auto& c : cases) check_case(c);
 }
 
+// 5a. Fractional quantities whose sum no single price gives: every ATOL item must satisfy
+//     sum = price × quantity rounded half up (tag 1043 = 1079 × 1023), so the line becomes two
+//     items at prices a kopeck apart, the quantity split in thousandths; each has its own VAT.
+
+TEST(Receipt, FractionalQuantitiesTwoPricesAKopeckApart) {
+  const OrderItem wire =
+      item("W", kCable, "1.5", 355, 532, "RUS_VAT10", LineType::commodity, "006");
+  const OrderItem bolts =
+      item("B", "Болты М8 весовые", "99999.999", 2, 196289, "VATNONE", LineType::commodity, "166");
+  const OrderItem nails = item("N", "Гвозди строительные", "12.345", 677, 8357, "RUS_VAT22",
+                               LineType::commodity, "166");
+  const OrderItem rope =
+      item("R", "Верёвка джутовая", "2.5", 118, 294, "VATNONE", LineType::commodity, "006");
+  const OrderItem salt =
+      item("S", "Соль пищевая", "1.002", 250, 250, "VATNONE", LineType::commodity, "166");
+  const Case cases[] = {
+      {"5.32 over 1.5 m (the brief's case): 3.55 × 1.5 = 5.325 -> 5.33, 3.54 × 1.5 = 5.31, no "
+       "single price; p = ⌊532000 / 1500⌋ = 354, 532000 − 354 × 1500 = 1000 thousandths at 3.55: "
+       "0.5 × 3.54 = 1.77 (10/110: 177 × 10/110 = 16.09 -> 16) + 1 × 3.55 = 3.55 (32.27 -> 32)",
+       {},
+       pay(kPaid, {wire}),
+       {prepayment("evt-pay:prepayment", "10.02.2026 12:00:00", 532,
+                   {{kCable, 354, "0.5", 177, kPre, kGoods, VatType::vat110, 16, 22},
+                    {kCable, 355, "1", 355, kPre, kGoods, VatType::vat110, 32, 22}},
+                   {{VatType::vat110, 48}})}},
+      {"1 962.89 over 99 999.999 kg: p = ⌊196289000 / 99999999⌋ = 0.01, 196289000 − 99999999 = "
+       "96289001 thousandths at 0.02: 3 710.998 × 0.01 = 37.10998 -> 37.11 and 96 289.001 × 0.02 = "
+       "1 925.78002 -> 1 925.78 (the brief's 3 710.999 + 96 289.000 also fits; this is its "
+       "formula)",
+       {},
+       pay(kPaid, {bolts}),
+       {prepayment(
+           "evt-pay:prepayment", "10.02.2026 12:00:00", 196289,
+           {{"Болты М8 весовые", 1, "3710.998", 3711, kPre, kGoods, VatType::none, 0, 11},
+            {"Болты М8 весовые", 2, "96289.001", 192578, kPre, kGoods, VatType::none, 0, 11}},
+           {{VatType::none, 0}})}},
+      {"83.57 over 12.345 kg (6.77 × 12.345 = 83.57565 -> 83.58 and 6.76 × 12.345 = 83.4522 -> "
+       "83.45, neither): p = 6.76, 835700 − 676 × 12345 = 11780 thousandths at 6.77: 0.565 × 6.76 "
+       "= 3.8194 -> 3.82 (22/122: 382 × 22/122 = 68.89 -> 69) + 11.78 × 6.77 = 79.7506 -> 79.75 "
+       "(1438.11 -> 1438)",
+       {},
+       pay(kPaid, {nails}),
+       {prepayment(
+           "evt-pay:prepayment", "10.02.2026 12:00:00", 8357,
+           {{"Гвозди строительные", 676, "0.565", 382, kPre, kGoods, VatType::vat122, 69, 11},
+            {"Гвозди строительные", 677, "11.78", 7975, kPre, kGoods, VatType::vat122, 1438, 11}},
+           {{VatType::vat122, 1507}})}},
+      {"2.94 over 2.5 m (1.18 × 2.5 = 2.95, 1.17 × 2.5 = 2.925 -> 2.93): p = 1.17, 294000 − 117 "
+       "× 2500 = 1500 thousandths at 1.18: 1 × 1.17 + 1.5 × 1.18 = 1.17 + 1.77",
+       {},
+       pay(kPaid, {rope}),
+       {prepayment("evt-pay:prepayment", "10.02.2026 12:00:00", 294,
+                   {{"Верёвка джутовая", 117, "1", 117, kPre, kGoods, VatType::none, 0, 22},
+                    {"Верёвка джутовая", 118, "1.5", 177, kPre, kGoods, VatType::none, 0, 22}},
+                   {{VatType::none, 0}})}},
+      {"2.50 over 1.002 kg, the tie: p = 2.49 with 502 thousandths at 2.50 gives 0.5 × 2.49 = "
+       "1.245 -> 1.25 and 0.502 × 2.50 = 1.255 -> 1.26, both half a kopeck up, 2.51; one "
+       "thousandth moves: 0.501 × 2.49 = 1.24749 -> 1.25 and 0.501 × 2.50 = 1.2525 -> 1.25",
+       {},
+       pay(kPaid, {salt}),
+       {prepayment("evt-pay:prepayment", "10.02.2026 12:00:00", 250,
+                   {{"Соль пищевая", 249, "0.501", 125, kPre, kGoods, VatType::none, 0, 11},
+                    {"Соль пищевая", 250, "0.501", 125, kPre, kGoods, VatType::none, 0, 11}},
+                   {{VatType::none, 0}})}},
+  };
+  for (const auto& c : cases) check_case(c);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. What each line says about itself: goods or service (tag 1212), unit of measure (tag 2108) and
 //    a name cut to 128 characters.
@@ -1014,7 +1085,7 @@ std::string render_only(const std::vector<Event>& history, const Event& event,
   const auto receipts = receipts_of(history, event, supplier);
   if (receipts.size() != 1)
     throw std::logic_error("expected one receipt, got " + std::to_string(receipts.size()));
-  return contract::receipt_json(receipts[0], Seller{}, callback);
+  return contract::receipt_json(receipts[0], invoicebox(), callback);
 }
 
 bool has(const std::string& body, const std::string& text) {
@@ -1045,10 +1116,14 @@ TEST(ReceiptJson, WorkedExampleR1AsRawText) {
   EXPECT_TRUE(has(body, "\"client\":{\"email\":\"ivan@example.ru\"}")) << body;
   EXPECT_TRUE(
       has(body,
-          "\"company\":{\"email\":\"kassa@invoicebox.ru\",\"sno\":\"osn\",\"inn\":\"0000000000\","
+          "\"company\":{\"email\":\"kassa@invoicebox.ru\",\"sno\":\"osn\",\"inn\":\"7725416908\","
           "\"payment_address\":\"https://www.invoicebox.ru\"}"))
       << body;
-  EXPECT_TRUE(has(body, "\"agent_info\":{\"type\":\"paying_agent\"}")) << body;
+  EXPECT_TRUE(has(body,
+                  "\"agent_info\":{\"type\":\"paying_agent\",\"paying_agent\":{\"operation\":"
+                  "\"Оплата заказа\",\"phones\":[\"+74957870101\"]},\"receive_payments_"
+                  "operator\":{\"phones\":[\"+74957870111\"]}}"))
+      << body;
   EXPECT_FALSE(has(body, "\"service\"")) << "no callback configured: no service object";
   EXPECT_FALSE(has(body, "e+")) << body;
   EXPECT_NO_THROW(testing::parse_raw(body));
@@ -1158,7 +1233,7 @@ TEST(ReceiptJson, ContinuationReceiptIdIsUuidV5OfItsName) {
   // python3: uuid5(ns, '11111111-1111-4111-8111-111111111111:prepayment') and ...':prepayment:2'
   EXPECT_EQ(contract::receipt_id(receipts[0]), "1d371cc3-2bca-5c1e-b244-62d7eeeb61e8");
   EXPECT_EQ(contract::receipt_id(receipts[1]), "8393b7ee-acce-5476-98ce-6f3e820ef8c1");
-  const std::string second = contract::receipt_json(receipts[1], Seller{}, "");
+  const std::string second = contract::receipt_json(receipts[1], invoicebox(), "");
   EXPECT_TRUE(has(second, "\"receipt_id\":\"8393b7ee-acce-5476-98ce-6f3e820ef8c1\"")) << second;
   EXPECT_TRUE(has(second, "\"external_id\":\"8393b7ee-acce-5476-98ce-6f3e820ef8c1\"")) << second;
   EXPECT_TRUE(has(second, "\"total\":1000,")) << second;
@@ -1168,14 +1243,14 @@ TEST(ReceiptJson, SameReceiptSameBytes) {
   const auto receipts = receipts_of({worked_payment(), worked_shipment()}, worked_refund());
   ASSERT_EQ(receipts.size(), 1u);
   const std::string once =
-      contract::receipt_json(receipts[0], Seller{}, "https://gw.example/callback");
+      contract::receipt_json(receipts[0], invoicebox(), "https://gw.example/callback");
   const std::string twice =
-      contract::receipt_json(receipts[0], Seller{}, "https://gw.example/callback");
+      contract::receipt_json(receipts[0], invoicebox(), "https://gw.example/callback");
   EXPECT_EQ(once, twice);
   // A replay of the same events from an empty order gives the same bytes again.
   const auto replayed = receipts_of({worked_payment(), worked_shipment()}, worked_refund());
   ASSERT_EQ(replayed.size(), 1u);
-  EXPECT_EQ(contract::receipt_json(replayed[0], Seller{}, "https://gw.example/callback"), once);
+  EXPECT_EQ(contract::receipt_json(replayed[0], invoicebox(), "https://gw.example/callback"), once);
   EXPECT_TRUE(has(once, "\"service\":{\"callback_url\":\"https://gw.example/callback\"}")) << once;
 }
 
@@ -1198,10 +1273,24 @@ TEST(ReceiptJson, ClientAndSupplier) {
                   "«Чайники»\",\"phones\":[\"+74951234567\"]}"))
       << supplied;
   const std::string defaulted = render_only({}, pay(kPaid, {moka("VATNONE")}));
-  EXPECT_TRUE(has(defaulted, "\"supplier_info\":{\"inn\":\"0000000000\",\"name\":\"Продавец\"}"))
+  EXPECT_TRUE(has(defaulted,
+                  "\"supplier_info\":{\"inn\":\"7814152630\",\"name\":\"Продавец\",\"phones\":["
+                  "\"+74957870202\"]}"))
       << defaulted;
   EXPECT_TRUE(receipts_of({}, pay(kPaid, {moka("VATNONE")}))[0].default_supplier);
   EXPECT_FALSE(receipts_of({}, pay(kPaid, {moka("VATNONE")}), shop)[0].default_supplier);
+  EXPECT_FALSE(receipts_of({}, pay(kPaid, {moka("VATNONE")}), shop)[0].default_supplier_phone);
+  // A merchant listed without phones: ATOL v5 needs tag 1171 for a payment agent, so the
+  // configured default phone stands in, and the receipt says so.
+  const Supplier no_phone{"7712345678", "ООО «Чайники»", {}, ""};
+  const std::string phoned = render_only({}, pay(kPaid, {moka("VATNONE")}), "", no_phone);
+  EXPECT_TRUE(has(phoned,
+                  "\"supplier_info\":{\"inn\":\"7712345678\",\"name\":\"ООО "
+                  "«Чайники»\",\"phones\":[\"+74957870202\"]}"))
+      << phoned;
+  const auto flagged = receipts_of({}, pay(kPaid, {moka("VATNONE")}), no_phone)[0];
+  EXPECT_FALSE(flagged.default_supplier);
+  EXPECT_TRUE(flagged.default_supplier_phone);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "app/smtp.hpp"
+#include "core/requisites.hpp"
 #include "support/log.hpp"
 
 extern char** environ;
@@ -41,10 +42,23 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_SELLER_PAYMENT_ADDRESS", "https://www.invoicebox.ru",
        "receipts: place of settlement (tag 1187)"},
       {"KASSA_AGENT_TYPE", "paying_agent", "receipts: agent_info.type of every line (tag 1222)"},
+      {"KASSA_PAYING_AGENT_OPERATION", "Оплата заказа",
+       "receipts: agent_info.paying_agent.operation (tag 1044, at most 24 characters)"},
+      {"KASSA_PAYING_AGENT_PHONES", "",
+       "receipts: agent_info.paying_agent.phones, comma-separated (tag 1073; required for "
+       "paying_agent)"},
+      {"KASSA_PAYMENTS_OPERATOR_PHONES", "",
+       "receipts: agent_info.receive_payments_operator.phones, comma-separated (tag 1074; required "
+       "for paying_agent)"},
       {"KASSA_DEFAULT_SUPPLIER_INN", "0000000000",
        "receipts: supplier INN when kassa.merchants lacks the merchant"},
       {"KASSA_DEFAULT_SUPPLIER_NAME", "Продавец", "receipts: supplier name in that case"},
-      {"KASSA_DEFAULT_SUPPLIER_PHONE", "", "receipts: supplier phone in that case (+7...)"},
+      {"KASSA_DEFAULT_SUPPLIER_PHONE", "",
+       "receipts: supplier phone (tag 1171) when the merchant is missing or has no phones "
+       "(required for paying_agent)"},
+      {"KASSA_ALLOW_DEMO_DATA", "false",
+       "true lets `kassa run` start with placeholder requisites (INN 0000000000, no agent "
+       "phones); never in production"},
       {"KASSA_ATOL_CALLBACK_URL", "",
        "receipts: service.callback_url for the cash-register gateway (empty: none)"},
       {"KASSA_SELLER_NAME", "ООО «ОРЦ»", "documents: the agent's name (Invoicebox)"},
@@ -100,6 +114,50 @@ std::size_t parse_count(const std::string& key, const std::string& text) {
   } catch (const std::exception&) {
   }
   throw ConfigError(key + " must be a positive integer, got '" + text + "'");
+}
+
+// ATOL's rule for agent and supplier phones: digits with an optional leading +, at most 19
+// characters with it and 17 without.
+bool valid_agent_phone(const std::string& phone) {
+  const bool plus = !phone.empty() && phone[0] == '+';
+  const std::size_t digits = phone.size() - (plus ? 1 : 0);
+  return digits >= 1 && digits <= (plus ? 18u : 17u) &&
+         phone.find_first_not_of("0123456789", plus ? 1 : 0) == std::string::npos;
+}
+
+// "+74951234567, +74957654321" -> each phone; empty text -> none.
+std::vector<std::string> parse_phones(const std::string& key, const std::string& text) {
+  std::vector<std::string> phones;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    std::string phone = text.substr(start, comma - start);
+    phone.erase(0, phone.find_first_not_of(' '));
+    phone.erase(phone.find_last_not_of(' ') + 1);
+    if (!valid_agent_phone(phone))
+      throw ConfigError(key + ": '" + phone +
+                        "' is not a phone (digits with an optional leading +, at most 19 "
+                        "characters)");
+    phones.push_back(phone);
+    start = comma + 1;
+  }
+  return phones;
+}
+
+bool parse_flag(const std::string& key, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes") return true;
+  if (text == "false" || text == "0" || text == "no" || text.empty()) return false;
+  throw ConfigError(key + " must be true or false, got '" + text + "'");
+}
+
+std::size_t utf8_characters(const std::string& text) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+bool placeholder_inn(const std::string& inn) {
+  return inn.find_first_not_of(inn.empty() ? '0' : inn[0]) == std::string::npos;
 }
 
 std::map<std::string, std::string> read_file(const std::string& path) {
@@ -188,6 +246,14 @@ Config load_config(const std::optional<std::string>& file) {
       config.seller.default_supplier_name = value;
     else if (key == "KASSA_DEFAULT_SUPPLIER_PHONE")
       config.seller.default_supplier_phone = value;
+    else if (key == "KASSA_PAYING_AGENT_OPERATION")
+      config.seller.paying_agent_operation = value;
+    else if (key == "KASSA_PAYING_AGENT_PHONES")
+      config.seller.paying_agent_phones = parse_phones(key, value);
+    else if (key == "KASSA_PAYMENTS_OPERATOR_PHONES")
+      config.seller.payments_operator_phones = parse_phones(key, value);
+    else if (key == "KASSA_ALLOW_DEMO_DATA")
+      config.allow_demo_data = parse_flag(key, value);
     else if (key == "KASSA_ATOL_CALLBACK_URL")
       config.atol_callback_url = value;
     else if (key == "KASSA_DOCUMENTS_DIR")
@@ -218,10 +284,6 @@ Config load_config(const std::optional<std::string>& file) {
   config.kafka_extra = std::move(kafka_extra);
   if (config.pg_dsn.empty()) throw ConfigError("KASSA_PG_DSN is empty");
   if (config.brokers.empty()) throw ConfigError("KASSA_KAFKA_BROKERS is empty");
-  auto digits = [](const std::string& v) {
-    return (v.size() == 10 || v.size() == 12) &&
-           v.find_first_not_of("0123456789") == std::string::npos;
-  };
   if (!config.smtp_addr.empty()) {
     try {
       parse_smtp_addr(config.smtp_addr);
@@ -231,25 +293,68 @@ Config load_config(const std::optional<std::string>& file) {
   }
   if (config.smtp_from.find('@') == std::string::npos)
     throw ConfigError("KASSA_SMTP_FROM must be an e-mail address");
-  if (!digits(config.seller.inn)) throw ConfigError("KASSA_SELLER_INN must have 10 or 12 digits");
+  if (!core::valid_inn(config.seller.inn))
+    throw ConfigError("KASSA_SELLER_INN '" + config.seller.inn +
+                      "' is not an INN (10 or 12 digits with valid check digits)");
   if (!config.seller.kpp.empty() &&
       (config.seller.kpp.size() != 9 ||
        !std::all_of(config.seller.kpp.begin(), config.seller.kpp.end(), ::isdigit)))
     throw ConfigError("KASSA_SELLER_KPP must have 9 digits (or be empty)");
-  if (!digits(config.seller.default_supplier_inn))
-    throw ConfigError("KASSA_DEFAULT_SUPPLIER_INN must have 10 or 12 digits");
+  if (!core::valid_inn(config.seller.default_supplier_inn))
+    throw ConfigError("KASSA_DEFAULT_SUPPLIER_INN '" + config.seller.default_supplier_inn +
+                      "' is not an INN (10 or 12 digits with valid check digits)");
   const auto& phone = config.seller.default_supplier_phone;
-  if (!phone.empty() &&
-      (phone.size() > 19 ||
-       phone.find_first_not_of("0123456789", phone[0] == '+' ? 1 : 0) != std::string::npos))
+  if (!phone.empty() && !valid_agent_phone(phone))
     throw ConfigError(
         "KASSA_DEFAULT_SUPPLIER_PHONE must be digits with an optional leading + (at most 19 "
         "characters)");
+  if (utf8_characters(config.seller.paying_agent_operation) > 24)
+    throw ConfigError("KASSA_PAYING_AGENT_OPERATION has more than 24 characters (tag 1044)");
   static const char* const kSno[] = {"osn", "usn_income", "usn_income_outcome", "esn", "patent"};
   if (std::find(std::begin(kSno), std::end(kSno), config.seller.sno) == std::end(kSno))
     throw ConfigError(
         "KASSA_SELLER_SNO must be one of osn, usn_income, usn_income_outcome, esn, patent");
   return config;
+}
+
+std::vector<std::string> placeholder_requisites(const Config& config) {
+  std::vector<std::string> problems;
+  const auto& s = config.seller;
+  if (placeholder_inn(s.inn))
+    problems.push_back("KASSA_SELLER_INN is the placeholder " + s.inn +
+                       " (the cash register checks company.inn against its fiscal drive)");
+  if (placeholder_inn(s.default_supplier_inn))
+    problems.push_back("KASSA_DEFAULT_SUPPLIER_INN is the placeholder " + s.default_supplier_inn);
+  if (s.agent_type == "paying_agent") {
+    if (s.paying_agent_phones.empty())
+      problems.push_back(
+          "KASSA_PAYING_AGENT_PHONES is empty (tag 1073, required for paying_agent)");
+    if (s.payments_operator_phones.empty())
+      problems.push_back(
+          "KASSA_PAYMENTS_OPERATOR_PHONES is empty (tag 1074, required for paying_agent)");
+    if (s.paying_agent_operation.empty())
+      problems.push_back(
+          "KASSA_PAYING_AGENT_OPERATION is empty (tag 1044, required for paying_agent)");
+    if (s.default_supplier_phone.empty())
+      problems.push_back(
+          "KASSA_DEFAULT_SUPPLIER_PHONE is empty (tag 1171 is required for paying_agent: it stands "
+          "in for merchants without phones)");
+  }
+  return problems;
+}
+
+void require_real_requisites(const Config& config) {
+  const auto problems = placeholder_requisites(config);
+  if (problems.empty()) return;
+  std::string text;
+  for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
+  if (config.allow_demo_data) {
+    log::warn("config: KASSA_ALLOW_DEMO_DATA is set, receipts carry placeholder requisites: " +
+              text);
+    return;
+  }
+  throw ConfigError("refusing to issue receipts with placeholder requisites: " + text +
+                    ". Set them (README, Configuration), or KASSA_ALLOW_DEMO_DATA=true for a demo");
 }
 
 }  // namespace kassa::app

@@ -39,6 +39,8 @@ struct Config {
   bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
   core::Seller seller;        // KASSA_SELLER_*, KASSA_AGENT_TYPE, KASSA_DEFAULT_SUPPLIER_*
   std::string atol_callback_url;
+  // KASSA_ALLOW_DEMO_DATA: lets `kassa run` issue receipts with placeholder requisites (a demo).
+  bool allow_demo_data = false;
   // Outside any source tree: default_documents_dir() unless KASSA_DOCUMENTS_DIR says otherwise;
   // empty keeps package files in PostgreSQL only.
   std::string documents_dir;
@@ -60,6 +62,15 @@ struct ConfigKey {
 const std::vector<ConfigKey>& config_keys();
 
 Config load_config(const std::optional<std::string>& file);
+
+// What a cash register would refuse: the registering agent's or the default supplier's INN left at
+// a placeholder (one digit repeated, as the built-in defaults), or a payment agent without the
+// phones ATOL v5 requires (tags 1073, 1074, 1171). Empty when the requisites are real.
+std::vector<std::string> placeholder_requisites(const Config& config);
+
+// For the commands that issue receipts: throws ConfigError listing placeholder_requisites(),
+// unless KASSA_ALLOW_DEMO_DATA is set (then it only warns).
+void require_real_requisites(const Config& config);
 
 // $XDG_DATA_HOME/kassa/documents, else $HOME/.local/share/kassa/documents, else
 // /var/lib/kassa/documents: a data folder of the user, never the working directory.

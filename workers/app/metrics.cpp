@@ -77,6 +77,10 @@ Metrics::Metrics()
   default_supplier_ =
       &counter(*registry_, "kassa_receipts_default_supplier_total",
                "Receipts whose merchant is missing from kassa.merchants (default supplier data)");
+  default_supplier_phone_ = &counter(
+      *registry_, "kassa_receipts_default_supplier_phone_total",
+      "Receipts whose merchant kassa.merchants lists without phones (KASSA_DEFAULT_SUPPLIER_PHONE "
+      "stands in)");
   batches_ = &counter(*registry_, "kassa_batches_total", "Committed batch transactions");
   batch_seconds_ =
       &prometheus::BuildHistogram()
@@ -109,6 +113,7 @@ void Metrics::count_batch(const ingest::Counts& counts, double seconds) {
     if (auto it = packages_.find(kind); it != packages_.end())
       it->second->Increment(static_cast<double>(n));
   default_supplier_->Increment(static_cast<double>(counts.receipts_default_supplier));
+  default_supplier_phone_->Increment(static_cast<double>(counts.receipts_default_supplier_phone));
   batches_->Increment();
   batch_seconds_->Observe(seconds);
 }

@@ -44,6 +44,7 @@ class Metrics {
   std::map<std::string, prometheus::Counter*> receipts_;
   std::map<std::string, prometheus::Counter*> packages_;
   prometheus::Counter* default_supplier_;
+  prometheus::Counter* default_supplier_phone_;
   prometheus::Counter* batches_;
   prometheus::Histogram* batch_seconds_;
 };

@@ -32,8 +32,10 @@ std::optional<core::Kopecks> kopecks(const nlohmann::json& value) {
   return core::parse_rubles(value.dump());
 }
 
-// What a schema cannot say: the arithmetic of one receipt. Empty when it holds.
-std::string arithmetic_problems(const std::string& receipt_id, const nlohmann::json& body) {
+// What a schema cannot say: the arithmetic of one receipt. Empty when it holds. Counts the items
+// whose price × quantity was checked against their sum in `items`.
+std::string arithmetic_problems(const std::string& receipt_id, const nlohmann::json& body,
+                                std::int64_t& items) {
   const auto& atol = body.at("atol");
   const auto& receipt = atol.at("receipt");
   if (atol.at("external_id") != receipt_id || body.at("receipt_id") != receipt_id)
@@ -44,8 +46,14 @@ std::string arithmetic_problems(const std::string& receipt_id, const nlohmann::j
     const auto quantity = core::parse_quantity(item.at("quantity").dump());
     const auto vat = kopecks(item.at("vat").at("sum"));
     if (!sum || !price || !vat) return "money with more than two decimals";
-    if (quantity && quantity->milli % 1000 == 0 && *price * (quantity->milli / 1000) != *sum)
-      return "price x quantity differs from sum for " + item.at("name").get<std::string>();
+    if (!quantity) return "quantity with more than three decimals";
+    // ATOL's rule for every item (tag 1043 = 1079 × 1023, rounded half up to the kopeck).
+    ++items;
+    if (core::item_sum(*price, *quantity) != *sum)
+      return "price " + core::format_rubles(*price) + " x quantity " +
+             core::format_quantity(*quantity) + " rounds to " +
+             core::format_rubles(core::item_sum(*price, *quantity)) + ", not the sum " +
+             core::format_rubles(*sum) + ", for " + item.at("name").get<std::string>();
     const std::string type = item.at("vat").at("type");
     int percent = -1;
     for (int t = 0; t <= static_cast<int>(core::VatType::vat122); ++t)
@@ -116,12 +124,13 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
 
   auto* check = receipts->add_subcommand("check",
                                          "validate every stored receipt: schemas/receipt.v1.json "
-                                         "and the arithmetic (exit 1 on any failure)");
+                                         "and the arithmetic, price x quantity = sum on every "
+                                         "item included (exit 1 on any failure)");
   check->callback([&context, &status] {
     const auto config = context.config();
     store::Database database(config.pg_dsn);
     contract::SchemaValidator schema("receipt.v1.json");
-    std::int64_t checked = 0, failed = 0;
+    std::int64_t checked = 0, failed = 0, items = 0;
     store::for_each_body(database.connection(), "kassa.receipts", "receipt_id", "true",
                          [&](const std::string& id, const char* text) {
                            ++checked;
@@ -131,16 +140,18 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
                              if (auto p = schema.problems(body))
                                problem = *p;
                              else
-                               problem = arithmetic_problems(id, body);
+                               problem = arithmetic_problems(id, body, items);
                            } catch (const std::exception& e) {
                              problem = e.what();
                            }
                            if (!problem.empty() && ++failed <= 10)
                              std::fprintf(stderr, "receipt %s: %s\n", id.c_str(), problem.c_str());
                          });
-    std::printf("kassa receipts check: %lld receipts, %lld valid, %lld invalid\n",
-                static_cast<long long>(checked), static_cast<long long>(checked - failed),
-                static_cast<long long>(failed));
+    std::printf(
+        "kassa receipts check: %lld receipts, %lld valid, %lld invalid; %lld items checked for "
+        "price x quantity = sum\n",
+        static_cast<long long>(checked), static_cast<long long>(checked - failed),
+        static_cast<long long>(failed), static_cast<long long>(items));
     status = failed == 0 ? 0 : 1;
   });
 }

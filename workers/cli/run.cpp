@@ -25,6 +25,9 @@ void print_summary(const app::RunSummary& s, const char* title) {
   if (c.receipts_default_supplier > 0)
     std::printf("  %-34s %10lld\n", "  with default supplier data",
                 static_cast<long long>(c.receipts_default_supplier));
+  if (c.receipts_default_supplier_phone > 0)
+    std::printf("  %-34s %10lld\n", "  with the default supplier phone",
+                static_cast<long long>(c.receipts_default_supplier_phone));
   for (const auto& [kind, n] : c.packages_by_kind)
     std::printf("  %-34s %10lld\n", ("packages: " + kind).c_str(), static_cast<long long>(n));
   std::fflush(stdout);
@@ -37,6 +40,7 @@ void add_run(CLI::App& app, const Context& context, int& status) {
                     "exit 0 once the end offsets that existed at start are processed");
   command->callback([&context, &status] {
     const auto config = context.config();
+    app::require_real_requisites(config);
     log::Level level;
     if (log::parse_level(config.log_level, level)) log::set_level(level);
     app::Metrics metrics;

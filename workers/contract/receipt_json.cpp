@@ -101,7 +101,22 @@ std::string receipt_json(const core::Receipt& r, const core::Seller& seller,
     w.key("payment_object").integer(line.payment_object);
     w.key("vat").open('{').key("type").string(std::string(core::vat_type_name(line.vat)));
     w.key("sum").rubles(line.vat_sum).close('}');
-    w.key("agent_info").open('{').key("type").string(seller.agent_type).close('}');
+    w.key("agent_info").open('{').key("type").string(seller.agent_type);
+    if (!seller.paying_agent_operation.empty() || !seller.paying_agent_phones.empty()) {
+      w.key("paying_agent").open('{');
+      if (!seller.paying_agent_operation.empty())
+        w.key("operation").string(seller.paying_agent_operation);
+      if (!seller.paying_agent_phones.empty()) w.key("phones").open('[');
+      for (const auto& phone : seller.paying_agent_phones) w.string(phone);
+      if (!seller.paying_agent_phones.empty()) w.close(']');
+      w.close('}');
+    }
+    if (!seller.payments_operator_phones.empty()) {
+      w.key("receive_payments_operator").open('{').key("phones").open('[');
+      for (const auto& phone : seller.payments_operator_phones) w.string(phone);
+      w.close(']').close('}');
+    }
+    w.close('}');
     w.key("supplier_info").open('{');
     w.key("inn").string(r.supplier.inn);
     if (!r.supplier.name.empty()) w.key("name").string(r.supplier.name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 namespace kassa::core {
 namespace {
@@ -21,59 +22,56 @@ ReceiptKind kind_for(EventKind event) {
   return ReceiptKind::prepayment;
 }
 
-// Receipt lines for one part. With a whole number of units the line must be price × quantity
-// exactly, so a sum that does not divide evenly becomes two lines (2 × 33.33 and 1 × 33.34 for
-// 100.00 over 3 units). With a fractional quantity, price × quantity rounded half up to the kopeck
-// must give the sum.
+// Receipt lines for one part, priced by price_items().
 std::vector<ReceiptLine> lines_for(const ReceiptLine& base, Quantity quantity, Kopecks sum) {
-  ReceiptLine line = base;
-  line.quantity = quantity;
-  line.sum = sum;
-  if (quantity.milli % 1000 == 0) {
-    const std::int64_t units = quantity.milli / 1000;
-    const Kopecks low = sum / units;
-    const std::int64_t high_units = sum % units;
-    if (high_units == 0) {
-      line.price = low;
-      return {line};
-    }
-    ReceiptLine first = line, second = line;
-    first.quantity = {(units - high_units) * 1000};
-    first.price = low;
-    first.sum = low * (units - high_units);
-    second.quantity = {high_units * 1000};
-    second.price = low + 1;
-    second.sum = (low + 1) * high_units;
-    return {first, second};
+  std::vector<ReceiptLine> lines;
+  for (const PricedQuantity& priced : price_items(quantity, sum)) {
+    ReceiptLine line = base;
+    line.price = priced.price;
+    line.quantity = priced.quantity;
+    line.sum = priced.sum;
+    lines.push_back(std::move(line));
   }
-  // Fractional quantity: a price whose product with the quantity rounds to the sum, if one exists
-  // (always below one unit; above it the product moves in steps of more than a kopeck).
-  auto fits = [&](Kopecks price, Quantity q, Kopecks target) {
-    return price >= 0 && mul_div_half_up(price, q.milli, 1000) == target;
-  };
-  const Kopecks guess = mul_div_half_up(sum, 1000, quantity.milli);
-  for (const Kopecks price : {guess, guess - 1, guess + 1}) {
-    if (fits(price, quantity, sum)) {
-      line.price = price;
-      return {line};
-    }
-  }
-  // None does: split off 0.001 of a unit, whose price can carry any remaining kopecks exactly.
-  ReceiptLine most = line, rest = line;
-  most.quantity = {quantity.milli - 1};
-  most.price = mul_div_half_up(sum, 1000, quantity.milli);
-  most.sum = mul_div_half_up(most.price, most.quantity.milli, 1000);
-  rest.quantity = {1};
-  rest.sum = sum - most.sum;
-  rest.price = rest.sum * 1000;
-  if (rest.sum <= 0) {  // cannot happen with real amounts; keep one line rather than a negative one
-    line.price = guess;
-    return {line};
-  }
-  return {most, rest};
+  return lines;
 }
 
 }  // namespace
+
+Kopecks item_sum(Kopecks price, Quantity quantity) {
+  return mul_div_half_up(price, quantity.milli, 1000);
+}
+
+// One item when a single price does it. Otherwise the brief's construction (fiscal-54fz.md
+// section 3): p = ⌊1000·S / Q⌋ over Q thousandths; 1000·S − p·Q thousandths at p + 1 and the rest
+// at p, so the exact products add up to S. With whole units both products are exact (100.00 over
+// 3 units: 2 × 33.33 and 1 × 33.34). With fractions, rounding each product keeps the total unless
+// both are exactly half a kopeck off, which rounds both up: then a thousandth moves between the
+// parts until the rounded sums add up again.
+std::vector<PricedQuantity> price_items(Quantity quantity, Kopecks sum) {
+  const std::int64_t q = quantity.milli;
+  if (q <= 0 || sum < 0) throw std::invalid_argument("price_items: quantity <= 0 or sum < 0");
+  // A single price, if one exists. Below one unit the rounded exact price always fits; above it
+  // at most one price fits, the nearest to the exact one (its neighbours cover a tie).
+  const Kopecks guess = mul_div_half_up(sum, 1000, q);
+  for (const Kopecks price : {guess, guess - 1, guess + 1}) {
+    if (price >= 0 && item_sum(price, quantity) == sum) return {{price, quantity, sum}};
+  }
+  const auto p = static_cast<Kopecks>(static_cast<__int128>(sum) * 1000 / q);
+  const auto at_higher =
+      static_cast<std::int64_t>(static_cast<__int128>(sum) * 1000 - static_cast<__int128>(p) * q);
+  // 0 < at_higher < q here: at_higher == 0 would have made p a single price.
+  for (std::int64_t shift = 0; shift < std::min<std::int64_t>(q, 1000); ++shift) {
+    for (const std::int64_t a : {at_higher - shift, at_higher + shift}) {
+      if (a <= 0 || a >= q) continue;
+      const PricedQuantity low{p, {q - a}, item_sum(p, {q - a})};
+      const PricedQuantity high{p + 1, {a}, item_sum(p + 1, {a})};
+      if (low.sum + high.sum == sum) return {low, high};
+    }
+  }
+  // Not reached: a tie moves by one thousandth (the property test covers the whole range).
+  throw std::logic_error("price_items: no prices for " + std::to_string(sum) + " kopecks over " +
+                         std::to_string(q) + " thousandths");
+}
 
 std::string_view receipt_kind_name(ReceiptKind kind) {
   switch (kind) {
@@ -224,6 +222,10 @@ std::vector<Receipt> build_receipts(const OrderState& order, const Step& step, c
   prototype.payment_type = kind == ReceiptKind::settlement ? 2 : 1;
   if (supplier) {
     prototype.supplier = *supplier;
+    if (prototype.supplier.phones.empty() && !seller.default_supplier_phone.empty()) {
+      prototype.supplier.phones.push_back(seller.default_supplier_phone);
+      prototype.default_supplier_phone = true;
+    }
   } else {
     prototype.supplier = {seller.default_supplier_inn, seller.default_supplier_name, {}, {}};
     if (!seller.default_supplier_phone.empty())

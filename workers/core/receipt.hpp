@@ -48,6 +48,20 @@ int vat_percent(VatType type);  // r of sum × r / (100 + r); 0 for none and vat
 VatType vat_type_for(VatCode code, bool calculated, UtcTime dated);
 Kopecks vat_amount(VatType type, Kopecks sum);
 
+// price × quantity rounded half up to the kopeck: what tag 1043 (sum) must equal on every item.
+Kopecks item_sum(Kopecks price, Quantity quantity);
+
+// `sum` kopecks over `quantity` as ATOL items: one price when price × quantity rounds to the sum,
+// else two prices a kopeck apart with the quantity split in thousandths (fiscal-54fz.md section
+// 3). Every item's sum = item_sum(price, quantity); quantities and sums add up to the arguments.
+// Throws std::invalid_argument for quantity <= 0 or sum < 0.
+struct PricedQuantity {
+  Kopecks price = 0;
+  Quantity quantity;
+  Kopecks sum = 0;
+};
+std::vector<PricedQuantity> price_items(Quantity quantity, Kopecks sum);
+
 // OKEI code (measure_code) -> ATOL measure (tag 2108); unknown units are 255 (other).
 int atol_measure(const std::string& okei);
 
@@ -61,8 +75,14 @@ struct Seller {
   std::string email = "kassa@invoicebox.ru";
   std::string payment_address = "https://www.invoicebox.ru";
   std::string agent_type = "paying_agent";
+  // A payment agent's details (agent_info.paying_agent, .receive_payments_operator): ATOL v5
+  // requires them with agent_type paying_agent. Empty ones are left out of the receipt.
+  std::string paying_agent_operation = "Оплата заказа";  // tag 1044, at most 24 characters
+  std::vector<std::string> paying_agent_phones;          // tag 1073
+  std::vector<std::string> payments_operator_phones;     // tag 1074
   std::string default_supplier_inn = "0000000000";
   std::string default_supplier_name = "Продавец";
+  // Also the supplier phone (tag 1171) of a merchant that kassa.merchants lists without phones.
   std::string default_supplier_phone;
 };
 
@@ -76,7 +96,7 @@ struct ReceiptLine {
   std::string name;  // at most 128 characters
   Kopecks price = 0;
   Quantity quantity;
-  Kopecks sum = 0;  // = price × quantity exactly (integer quantities) or to the kopeck (fractional)
+  Kopecks sum = 0;  // = item_sum(price, quantity): ATOL's rule for every item
   int measure = 0;
   std::string payment_method;  // full_prepayment | full_payment
   int payment_object = 1;      // 1 goods, 4 service
@@ -97,7 +117,8 @@ struct Receipt {
   std::vector<ReceiptLine> lines;
   std::vector<std::pair<VatType, Kopecks>> vats;  // per type, in VatType order
   Supplier supplier;
-  bool default_supplier = false;  // the merchant was not in kassa.merchants
+  bool default_supplier = false;        // the merchant was not in kassa.merchants
+  bool default_supplier_phone = false;  // it was, without phones: the default phone stands in
 };
 
 inline constexpr std::size_t kMaxReceiptLines = 100;

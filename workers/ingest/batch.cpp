@@ -97,6 +97,7 @@ class Applier {
                                   receipt.lines.size()});
       ++result_.counts.receipts_by_kind[std::string(core::receipt_kind_name(receipt.kind))];
       if (receipt.default_supplier) ++result_.counts.receipts_default_supplier;
+      if (receipt.default_supplier_phone) ++result_.counts.receipts_default_supplier_phone;
     }
   }
 
@@ -145,6 +146,7 @@ Counts& Counts::operator+=(const Counts& other) {
   for (const auto& [code, n] : other.rejected_by_code) rejected_by_code[code] += n;
   for (const auto& [kind, n] : other.receipts_by_kind) receipts_by_kind[kind] += n;
   receipts_default_supplier += other.receipts_default_supplier;
+  receipts_default_supplier_phone += other.receipts_default_supplier_phone;
   for (const auto& [kind, n] : other.packages_by_kind) packages_by_kind[kind] += n;
   return *this;
 }

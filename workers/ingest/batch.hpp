@@ -95,7 +95,8 @@ struct Counts {
   std::int64_t messages = 0, applied = 0, parked = 0, released = 0, duplicates = 0, rejected = 0;
   std::map<std::string, std::int64_t> rejected_by_code;
   std::map<std::string, std::int64_t> receipts_by_kind;
-  std::int64_t receipts_default_supplier = 0;  // merchant missing from kassa.merchants
+  std::int64_t receipts_default_supplier = 0;        // merchant missing from kassa.merchants
+  std::int64_t receipts_default_supplier_phone = 0;  // listed there without phones
   std::map<std::string, std::int64_t> packages_by_kind;
   Counts& operator+=(const Counts& other);
 };
