@@ -87,6 +87,15 @@ Sandbox::Sandbox(const std::string& name, int partitions) {
   config.topic_receipts = prefix + "receipts";
   config.topic_documents = prefix + "documents";
   config.documents_dir = documents_root() + "/" + database_;
+  // The signer of the FNS XML (УПД): without one the act's and TORG-12's XML cannot be drawn.
+  config.signer = {"Иванова",
+                   "Мария",
+                   "",
+                   "Специалист по документообороту",
+                   3,
+                   "4b1d2c3e-5f60-4718-9a2b-3c4d5e6f7081",
+                   core::CivilDate{2025, 12, 1},
+                   "https://m4d.nalog.gov.ru"};
   config.http_addr.clear();
   config.batch_max_wait = std::chrono::milliseconds(50);
   topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds,
@@ -205,6 +214,13 @@ pqxx::result Sandbox::query(const app::Config& run_config, const std::string& sq
   return tx.exec(sql);
 }
 
+void Sandbox::execute(const std::string& sql) {
+  pqxx::connection connection(config.pg_dsn);
+  pqxx::work tx(connection);
+  tx.exec(sql);
+  tx.commit();
+}
+
 std::vector<std::string> Sandbox::environment(const app::Config& c,
                                               const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> values;
@@ -229,6 +245,13 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_BATCH_MAX_MESSAGES"] = std::to_string(c.batch_max_messages);
   values["KASSA_BATCH_MAX_WAIT"] = std::to_string(c.batch_max_wait.count()) + "ms";
   values["KASSA_LOG_LEVEL"] = "warn";
+  values["KASSA_SIGNER_SURNAME"] = c.signer.surname;
+  values["KASSA_SIGNER_NAME"] = c.signer.given_name;
+  values["KASSA_SIGNER_POSITION"] = c.signer.position;
+  values["KASSA_SIGNER_AUTHORITY_METHOD"] = std::to_string(c.signer.authority_method);
+  values["KASSA_SIGNER_POA_NUMBER"] = c.signer.poa_number;
+  values["KASSA_SIGNER_POA_DATE"] = c.signer.poa_date ? core::format_date(*c.signer.poa_date) : "";
+  values["KASSA_SIGNER_POA_SYSTEM"] = c.signer.poa_system;
   for (const auto& [k, v] : extra) values[k] = v;
   std::vector<std::string> out;
   for (const auto& [k, v] : values) out.push_back(k + "=" + v);

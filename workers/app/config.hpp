@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bus/kafka.hpp"
+#include "core/package.hpp"
 #include "core/receipt.hpp"
 
 namespace kassa::app {
@@ -45,6 +46,10 @@ struct Config {
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
   std::string smtp_addr;  // host:port of the SMTP relay; empty: packages are not e-mailed
   std::string smtp_from = "documents@invoicebox.ru";
+  // FNS XML (УПД): who signs it (KASSA_SIGNER_*; required to draw the act's and TORG-12's XML)
+  // and the agent's own EDO participant id (KASSA_SELLER_EDO_ID; empty: none).
+  core::Signer signer;
+  std::string seller_edo_id;
 
   std::vector<std::string> input_topics() const {
     return {topic_payments, topic_shipments, topic_refunds};
