@@ -21,6 +21,7 @@
 #include "contract/encoding.hpp"
 #include "contract/schema.hpp"
 #include "harness.hpp"
+#include "render/fns_xml.hpp"
 
 namespace kassa::testing {
 namespace {
@@ -150,6 +151,12 @@ TEST(Documents, AnOrganizationGetsNumberedPackagesWithTheirFilesAndNoReceipts) {
   Sandbox box("docs");
   box.config.smtp_addr = smtp_sink_addr();
   const std::string buyer_email = "buh+" + box.database() + "@romashka.example.ru";
+  // The merchant in the registry, with its EDO participant id (the FNS XML's sender).
+  const std::string kMerchantEdo = "2BM-7736207543-773601001-201801010000000000000";
+  box.execute(
+      "INSERT INTO kassa.merchants (merchant_id, supplier_inn, supplier_name, "
+      "supplier_kpp, edo_participant_id) VALUES ('" +
+      kMerchant + "', '7736207543', 'ООО «Чайный дом»', '773601001', '" + kMerchantEdo + "')");
   box.publish_raw(box.config.topic_payments, kOrder, legal_payment(buyer_email));
   box.publish_raw(box.config.topic_shipments, kOrder, legal_shipment());
   box.publish_raw(box.config.topic_refunds, kOrder, legal_refund());
@@ -196,6 +203,18 @@ TEST(Documents, AnOrganizationGetsNumberedPackagesWithTheirFilesAndNoReceipts) {
         const std::string xml = folder + "/" + d.at("xml_file").get<std::string>();
         EXPECT_EQ(contract::sha256_hex(read_file(xml)), d.at("xml_sha256")) << xml;
         EXPECT_EQ(read_file(xml).rfind("<?xml version=\"1.0\" encoding=\"windows-1251\"?>", 0), 0u);
+        // A УПД (ДОП) from the merchant's EDO id to the buyer's placeholder, valid against the
+        // tax service's XSD.
+        EXPECT_EQ(
+            d.at("xml_file")
+                .get<std::string>()
+                .rfind("ON_NSCHFDOPPR_7707083893-770701001_" + kMerchantEdo + "_20260214_", 0),
+            0u)
+            << d.at("xml_file");
+        const auto problems = render::validate_xml(
+            read_file(xml),
+            render::fns_schema_path(*core::parse_document_type(d.at("type").get<std::string>())));
+        EXPECT_TRUE(problems.empty()) << xml << ": " << ::testing::PrintToString(problems);
       }
       const std::string text = pdf_text(pdf);
       EXPECT_NE(text.find("ООО «Ромашка»"), std::string::npos) << pdf << ": " << text;

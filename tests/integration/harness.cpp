@@ -211,6 +211,13 @@ pqxx::result Sandbox::query(const app::Config& run_config, const std::string& sq
   return tx.exec(sql);
 }
 
+void Sandbox::execute(const std::string& sql) {
+  pqxx::connection connection(config.pg_dsn);
+  pqxx::work tx(connection);
+  tx.exec(sql);
+  tx.commit();
+}
+
 std::vector<std::string> Sandbox::environment(const app::Config& c,
                                               const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> values;
@@ -251,6 +258,15 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_DEFAULT_SUPPLIER_INN"] = s.default_supplier_inn;
   values["KASSA_DEFAULT_SUPPLIER_NAME"] = s.default_supplier_name;
   values["KASSA_DEFAULT_SUPPLIER_PHONE"] = s.default_supplier_phone;
+  values["KASSA_SIGNER_SURNAME"] = c.signer.surname;
+  values["KASSA_SIGNER_NAME"] = c.signer.given_name;
+  values["KASSA_SIGNER_PATRONYMIC"] = c.signer.patronymic;
+  values["KASSA_SIGNER_POSITION"] = c.signer.position;
+  values["KASSA_SIGNER_AUTHORITY_METHOD"] = std::to_string(c.signer.authority_method);
+  values["KASSA_SIGNER_POA_NUMBER"] = c.signer.poa_number;
+  values["KASSA_SIGNER_POA_DATE"] = c.signer.poa_date ? core::format_date(*c.signer.poa_date) : "";
+  values["KASSA_SIGNER_POA_SYSTEM"] = c.signer.poa_system;
+  values["KASSA_SELLER_EDO_ID"] = c.seller_edo_id;
   for (const auto& [k, v] : extra) values[k] = v;
   std::vector<std::string> out;
   for (const auto& [k, v] : values) out.push_back(k + "=" + v);

@@ -49,6 +49,8 @@ class Sandbox {
 
   pqxx::result query(const app::Config& config, const std::string& sql);
   pqxx::result query(const std::string& sql) { return query(config, sql); }
+  // A statement that writes (the test's own setup, e.g. kassa.merchants rows), committed.
+  void execute(const std::string& sql);
   // The number in the first column of the first row.
   std::int64_t scalar(const app::Config& config, const std::string& sql) {
     return query(config, sql)[0][0].as<std::int64_t>();

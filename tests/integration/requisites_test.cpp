@@ -26,7 +26,15 @@ TEST(Requisites, RunRefusesPlaceholdersUnlessDemoDataIsAllowed) {
       {"KASSA_DEFAULT_SUPPLIER_INN", "0000000000"},
       {"KASSA_PAYING_AGENT_PHONES", ""},
       {"KASSA_PAYMENTS_OPERATOR_PHONES", ""},
-      {"KASSA_DEFAULT_SUPPLIER_PHONE", ""}};
+      {"KASSA_DEFAULT_SUPPLIER_PHONE", ""},
+      {"KASSA_SIGNER_SURNAME", ""},
+      {"KASSA_SIGNER_NAME", ""},
+      {"KASSA_SIGNER_PATRONYMIC", ""},
+      {"KASSA_SIGNER_POSITION", ""},
+      {"KASSA_SIGNER_AUTHORITY_METHOD", ""},
+      {"KASSA_SIGNER_POA_NUMBER", ""},
+      {"KASSA_SIGNER_POA_DATE", ""},
+      {"KASSA_SIGNER_POA_SYSTEM", ""}};
   EXPECT_EQ(run_worker_process(box.config, placeholders), 2);
   auto allowed = placeholders;
   allowed["KASSA_ALLOW_DEMO_DATA"] = "true";
@@ -54,9 +62,11 @@ TEST(Requisites, PlaceholderListNamesEachProblem) {
   EXPECT_TRUE(names("KASSA_PAYING_AGENT_PHONES"));
   EXPECT_TRUE(names("KASSA_PAYMENTS_OPERATOR_PHONES"));
   EXPECT_TRUE(names("KASSA_DEFAULT_SUPPLIER_PHONE"));
+  EXPECT_TRUE(names("KASSA_SIGNER_SURNAME"));
   EXPECT_THROW(app::require_real_requisites(config), app::ConfigError);
   config.allow_demo_data = true;
   EXPECT_NO_THROW(app::require_real_requisites(config));
+  EXPECT_TRUE(config.signer.configured()) << "a demo signer, so that packages still render";
   EXPECT_TRUE(app::placeholder_requisites(app::load_config(local_requisites_file())).empty());
 }
 

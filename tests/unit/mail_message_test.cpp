@@ -59,7 +59,7 @@ std::vector<MailAttachment> attachments() {
   for (int i = 0; i < 3000; ++i) pdf += static_cast<char>(i * 7 % 256);  // binary, with CR/LF
   return {{"agent_report_17.pdf", "application/pdf", pdf},
           {"torg12_5.pdf", "application/pdf", pdf + "x"},
-          {"DP_TOVTORGPR_A_O_20260214_0000.xml", "application/xml",
+          {"ON_NSCHFDOPPR_A_O_20260214_0000.xml", "application/xml",
            "<?xml version=\"1.0\" encoding=\"windows-1251\"?>\r\n<Файл/>"}};
 }
 

@@ -6,9 +6,11 @@
 #include <iterator>
 #include <map>
 #include <string_view>
+#include <tuple>
 
 #include "app/smtp.hpp"
 #include "core/requisites.hpp"
+#include "core/utc_time.hpp"
 #include "support/log.hpp"
 
 extern char** environ;
@@ -72,6 +74,27 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_SMTP_ADDR", "",
        "documents: host:port of the SMTP relay that e-mails packages to buyers (empty: no e-mail)"},
       {"KASSA_SMTP_FROM", "documents@invoicebox.ru", "documents: the e-mails' sender address"},
+      {"KASSA_SIGNER_SURNAME", "",
+       "documents: surname of the person who signs the FNS XML (Подписант); required for the "
+       "act's and TORG-12's XML, which wait unrendered without it"},
+      {"KASSA_SIGNER_NAME", "", "documents: the signer's given name (required with the surname)"},
+      {"KASSA_SIGNER_PATRONYMIC", "", "documents: the signer's patronymic (empty: none)"},
+      {"KASSA_SIGNER_POSITION", "", "documents: the signer's position (empty: none)"},
+      {"KASSA_SIGNER_AUTHORITY_METHOD", "",
+       "documents: how the signer's authority is confirmed (СпосПодтПолном): 1 signature "
+       "certificate, 2 power of attorney held by the parties, 3 machine-readable power of "
+       "attorney, 4 in the EDO system, 5 paper power of attorney, 6 other"},
+      {"KASSA_SIGNER_POA_NUMBER", "",
+       "documents: power of attorney's number, methods 3 (its 36-character registration number) "
+       "and 5 (its own number) only"},
+      {"KASSA_SIGNER_POA_DATE", "",
+       "documents: power of attorney's date YYYY-MM-DD, methods 3 and 5 only"},
+      {"KASSA_SIGNER_POA_SYSTEM", "",
+       "documents: system that keeps the machine-readable power of attorney (ИдСистХран), "
+       "method 3 only"},
+      {"KASSA_SELLER_EDO_ID", "",
+       "documents: the agent's EDO participant id, the FNS XML's sender when the merchant has no "
+       "kassa.merchants.edo_participant_id (empty: none)"},
       {"KASSA_KAFKA_<PROPERTY>", "",
        "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
   };
@@ -150,14 +173,59 @@ bool parse_flag(const std::string& key, const std::string& text) {
   throw ConfigError(key + " must be true or false, got '" + text + "'");
 }
 
-std::size_t utf8_characters(const std::string& text) {
+bool placeholder_inn(const std::string& inn) {
+  return inn.find_first_not_of(inn.empty() ? '0' : inn[0]) == std::string::npos;
+}
+
+std::size_t code_points(const std::string& text) {
   std::size_t n = 0;
-  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
 }
 
-bool placeholder_inn(const std::string& inn) {
-  return inn.find_first_not_of(inn.empty() ? '0' : inn[0]) == std::string::npos;
+// KASSA_SIGNER_*: all or nothing, and the power of attorney exactly as the method needs it.
+void check_signer(const core::Signer& s, const std::string& method_text) {
+  const bool any = !s.surname.empty() || !s.given_name.empty() || !s.patronymic.empty() ||
+                   !s.position.empty() || !method_text.empty() || !s.poa_number.empty() ||
+                   s.poa_date || !s.poa_system.empty();
+  if (!any) return;
+  if (s.surname.empty() || s.given_name.empty() || method_text.empty())
+    throw ConfigError(
+        "KASSA_SIGNER_SURNAME, KASSA_SIGNER_NAME and KASSA_SIGNER_AUTHORITY_METHOD go together: "
+        "set all three (or no KASSA_SIGNER_* at all)");
+  for (const auto& [key, value, limit] : {std::tuple{"KASSA_SIGNER_SURNAME", &s.surname, 60},
+                                          std::tuple{"KASSA_SIGNER_NAME", &s.given_name, 60},
+                                          std::tuple{"KASSA_SIGNER_PATRONYMIC", &s.patronymic, 60},
+                                          std::tuple{"KASSA_SIGNER_POSITION", &s.position, 255}})
+    if (code_points(*value) > static_cast<std::size_t>(limit))
+      throw ConfigError(std::string(key) + " is longer than " + std::to_string(limit) +
+                        " characters");
+  if (s.authority_method < 1 || s.authority_method > 6)
+    throw ConfigError("KASSA_SIGNER_AUTHORITY_METHOD must be 1, 2, 3, 4, 5 or 6, got '" +
+                      method_text + "'");
+  if (s.authority_method == 3) {
+    if (s.poa_number.size() != 36)
+      throw ConfigError(
+          "KASSA_SIGNER_POA_NUMBER must be the 36-character registration number of the "
+          "machine-readable power of attorney (KASSA_SIGNER_AUTHORITY_METHOD=3)");
+    if (!s.poa_date)
+      throw ConfigError("KASSA_SIGNER_POA_DATE (YYYY-MM-DD) is required with method 3");
+    if (s.poa_system.empty() || code_points(s.poa_system) > 500)
+      throw ConfigError("KASSA_SIGNER_POA_SYSTEM (1 to 500 characters) is required with method 3");
+  } else if (s.authority_method == 5) {
+    if (s.poa_number.empty() || code_points(s.poa_number) > 50)
+      throw ConfigError(
+          "KASSA_SIGNER_POA_NUMBER (1 to 50 characters) is required with method 5 (paper power "
+          "of attorney)");
+    if (!s.poa_date)
+      throw ConfigError("KASSA_SIGNER_POA_DATE (YYYY-MM-DD) is required with method 5");
+    if (!s.poa_system.empty())
+      throw ConfigError("KASSA_SIGNER_POA_SYSTEM applies to method 3 only");
+  } else if (!s.poa_number.empty() || s.poa_date || !s.poa_system.empty()) {
+    throw ConfigError(
+        "KASSA_SIGNER_POA_NUMBER, KASSA_SIGNER_POA_DATE and KASSA_SIGNER_POA_SYSTEM apply to "
+        "KASSA_SIGNER_AUTHORITY_METHOD 3 or 5 only");
+  }
 }
 
 std::map<std::string, std::string> read_file(const std::string& path) {
@@ -194,6 +262,7 @@ Config load_config(const std::optional<std::string>& file) {
   Config config;
   config.documents_dir = default_documents_dir();
   bus::Settings kafka_extra;
+  std::string signer_method;
   for (const auto& [key, value] : values) {
     if (key == "KASSA_PG_DSN")
       config.pg_dsn = value;
@@ -264,6 +333,28 @@ Config load_config(const std::optional<std::string>& file) {
       config.smtp_addr = value;
     else if (key == "KASSA_SMTP_FROM")
       config.smtp_from = value;
+    else if (key == "KASSA_SIGNER_SURNAME")
+      config.signer.surname = value;
+    else if (key == "KASSA_SIGNER_NAME")
+      config.signer.given_name = value;
+    else if (key == "KASSA_SIGNER_PATRONYMIC")
+      config.signer.patronymic = value;
+    else if (key == "KASSA_SIGNER_POSITION")
+      config.signer.position = value;
+    else if (key == "KASSA_SIGNER_AUTHORITY_METHOD")
+      signer_method = value;
+    else if (key == "KASSA_SIGNER_POA_NUMBER")
+      config.signer.poa_number = value;
+    else if (key == "KASSA_SIGNER_POA_DATE") {
+      if (!value.empty()) {
+        config.signer.poa_date = core::parse_date(value);
+        if (!config.signer.poa_date)
+          throw ConfigError("KASSA_SIGNER_POA_DATE must be a date YYYY-MM-DD, got '" + value + "'");
+      }
+    } else if (key == "KASSA_SIGNER_POA_SYSTEM")
+      config.signer.poa_system = value;
+    else if (key == "KASSA_SELLER_EDO_ID")
+      config.seller_edo_id = value;
     else if (key == "KASSA_LOG_LEVEL") {
       log::Level level;
       if (!log::parse_level(value, level))
@@ -308,8 +399,18 @@ Config load_config(const std::optional<std::string>& file) {
     throw ConfigError(
         "KASSA_DEFAULT_SUPPLIER_PHONE must be digits with an optional leading + (at most 19 "
         "characters)");
-  if (utf8_characters(config.seller.paying_agent_operation) > 24)
+  if (code_points(config.seller.paying_agent_operation) > 24)
     throw ConfigError("KASSA_PAYING_AGENT_OPERATION has more than 24 characters (tag 1044)");
+  if (signer_method.size() == 1 && signer_method[0] >= '1' && signer_method[0] <= '6')
+    config.signer.authority_method = signer_method[0] - '0';
+  check_signer(config.signer, signer_method);
+  if (!config.seller_edo_id.empty() &&
+      (config.seller_edo_id.size() < 4 || config.seller_edo_id.size() > 46 ||
+       config.seller_edo_id.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "abcdefghijklmnopqrstuvwxyz-") != std::string::npos))
+    throw ConfigError(
+        "KASSA_SELLER_EDO_ID must be an EDO participant id: 4 to 46 letters, digits or '-' (or "
+        "empty)");
   static const char* const kSno[] = {"osn", "usn_income", "usn_income_outcome", "esn", "patent"};
   if (std::find(std::begin(kSno), std::end(kSno), config.seller.sno) == std::end(kSno))
     throw ConfigError(
@@ -325,6 +426,11 @@ std::vector<std::string> placeholder_requisites(const Config& config) {
                        " (the cash register checks company.inn against its fiscal drive)");
   if (placeholder_inn(s.default_supplier_inn))
     problems.push_back("KASSA_DEFAULT_SUPPLIER_INN is the placeholder " + s.default_supplier_inn);
+  if (!config.signer.configured())
+    problems.push_back(
+        "KASSA_SIGNER_SURNAME, KASSA_SIGNER_NAME and KASSA_SIGNER_AUTHORITY_METHOD are not set "
+        "(the "
+        "UPD files of document packages name their signer; packages would wait unrendered)");
   if (s.agent_type == "paying_agent") {
     if (s.paying_agent_phones.empty())
       problems.push_back(
@@ -343,14 +449,18 @@ std::vector<std::string> placeholder_requisites(const Config& config) {
   return problems;
 }
 
-void require_real_requisites(const Config& config) {
+void require_real_requisites(Config& config) {
   const auto problems = placeholder_requisites(config);
   if (problems.empty()) return;
   std::string text;
   for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
   if (config.allow_demo_data) {
-    log::warn("config: KASSA_ALLOW_DEMO_DATA is set, receipts carry placeholder requisites: " +
-              text);
+    log::warn(
+        "config: KASSA_ALLOW_DEMO_DATA is set, receipts and documents carry placeholder "
+        "requisites: " +
+        text);
+    if (!config.signer.configured())
+      config.signer = {"Демонстрационный", "Подписант", "", "", 1, "", std::nullopt, ""};
     return;
   }
   throw ConfigError("refusing to issue receipts with placeholder requisites: " + text +

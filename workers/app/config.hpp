@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bus/kafka.hpp"
+#include "core/package.hpp"
 #include "core/receipt.hpp"
 
 namespace kassa::app {
@@ -47,6 +48,10 @@ struct Config {
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
   std::string smtp_addr;  // host:port of the SMTP relay; empty: packages are not e-mailed
   std::string smtp_from = "documents@invoicebox.ru";
+  // FNS XML (УПД): who signs it (KASSA_SIGNER_*; required to draw the act's and TORG-12's XML)
+  // and the agent's own EDO participant id (KASSA_SELLER_EDO_ID; empty: none).
+  core::Signer signer;
+  std::string seller_edo_id;
 
   std::vector<std::string> input_topics() const {
     return {topic_payments, topic_shipments, topic_refunds};
@@ -68,9 +73,10 @@ Config load_config(const std::optional<std::string>& file);
 // phones ATOL v5 requires (tags 1073, 1074, 1171). Empty when the requisites are real.
 std::vector<std::string> placeholder_requisites(const Config& config);
 
-// For the commands that issue receipts: throws ConfigError listing placeholder_requisites(),
-// unless KASSA_ALLOW_DEMO_DATA is set (then it only warns).
-void require_real_requisites(const Config& config);
+// For the commands that issue receipts and documents: throws ConfigError listing
+// placeholder_requisites(), unless KASSA_ALLOW_DEMO_DATA is set (then it warns, and a missing
+// signer becomes a visibly fake one so that packages still render).
+void require_real_requisites(Config& config);
 
 // $XDG_DATA_HOME/kassa/documents, else $HOME/.local/share/kassa/documents, else
 // /var/lib/kassa/documents: a data folder of the user, never the working directory.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "contract/encoding.hpp"
@@ -91,11 +92,23 @@ void issue_packages(pqxx::work& tx, ingest::BatchResult& result) {
 }
 
 std::size_t render_pending(pqxx::work& tx, const std::string& topic,
-                           const render::RenderOptions& options, std::size_t limit) {
+                           const render::RenderOptions& options, std::size_t limit,
+                           const FnsSettings& fns) {
   const auto pending = store::claim_rendering(tx, limit);
   if (pending.empty()) return 0;
   std::vector<core::Package> packages;
-  for (const auto& p : pending) packages.push_back(contract::package_from_json(p.body));
+  std::set<std::string> merchants;
+  for (const auto& p : pending) {
+    packages.push_back(contract::package_from_json(p.body));
+    merchants.insert(packages.back().merchant_id);
+  }
+  const auto edo_ids = store::merchant_edo_ids(tx, merchants);
+  for (auto& package : packages) {
+    const auto edo = edo_ids.find(package.merchant_id);
+    package.principal_edo_id = edo == edo_ids.end() ? "" : edo->second;
+    package.agent_edo_id = fns.agent_edo_id;
+    package.signer = fns.signer;
+  }
   auto files = render_all(packages, options);
   std::vector<ingest::PackageWrite> writes;
   std::vector<ingest::OutboxWrite> outbox;
@@ -113,11 +126,14 @@ struct Renderer::Impl {
       : config(config), rendered(std::move(rendered)), database(config.pg_dsn) {
     options.font_dir = config.font_dir;
     if (!config.smtp_addr.empty()) options.mail_from = config.smtp_from;
+    fns.signer = config.signer;
+    fns.agent_edo_id = config.seller_edo_id;
   }
   const Config& config;
   std::function<void()> rendered;
   store::Database database;
   render::RenderOptions options;
+  FnsSettings fns;
 };
 
 Renderer::Renderer(const Config& config, std::function<void()> rendered)
@@ -126,7 +142,8 @@ Renderer::~Renderer() = default;
 
 std::size_t Renderer::round() {
   pqxx::work tx(impl_->database.connection());
-  const std::size_t done = render_pending(tx, impl_->config.topic_documents, impl_->options, 32);
+  const std::size_t done =
+      render_pending(tx, impl_->config.topic_documents, impl_->options, 32, impl_->fns);
   tx.commit();
   if (done > 0 && impl_->rendered) impl_->rendered();
   return done;

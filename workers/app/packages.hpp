@@ -28,10 +28,19 @@ namespace kassa::app {
 // Step 1: fills result.counters and result.package_writes (bodies without files yet).
 void issue_packages(pqxx::work& tx, ingest::BatchResult& result);
 
+// What the FNS XML takes from configuration: the signer and the agent's EDO participant id.
+struct FnsSettings {
+  core::Signer signer;
+  std::string agent_edo_id;
+};
+
 // Step 2 for up to `limit` packages waiting to be rendered; returns how many it finished (0: none
-// waiting, or another renderer is at work).
+// waiting, or another renderer is at work). Before drawing the files it records in each package
+// the merchant's EDO id (kassa.merchants) and `fns`, so that the message carries all the files
+// were made from and `kassa documents render` gives the same bytes.
 std::size_t render_pending(pqxx::work& tx, const std::string& topic,
-                           const render::RenderOptions& options, std::size_t limit);
+                           const render::RenderOptions& options, std::size_t limit,
+                           const FnsSettings& fns = {});
 
 class Renderer {
  public:

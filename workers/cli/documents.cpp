@@ -128,7 +128,17 @@ void add_documents(CLI::App& app, const Context& context, int& status) {
     } else {
       render::RenderOptions options;
       options.font_dir = config.font_dir;
-      for (auto& f : render::render_package(contract::package_from_json(stored->body), options))
+      core::Package package = contract::package_from_json(stored->body);
+      if (!stored->issued) {
+        // Not drawn yet: take the EDO ids and the signer as the renderer would now.
+        pqxx::read_transaction tx(database.connection());
+        const auto edo = store::merchant_edo_ids(tx, {package.merchant_id});
+        if (const auto it = edo.find(package.merchant_id); it != edo.end())
+          package.principal_edo_id = it->second;
+        package.agent_edo_id = config.seller_edo_id;
+        package.signer = config.signer;
+      }
+      for (auto& f : render::render_package(package, options))
         files.push_back({f.name, f.media_type, f.sha256, std::move(f.bytes)});
     }
     app::place_files(out_dir, files);

@@ -39,7 +39,7 @@ void add_run(CLI::App& app, const Context& context, int& status) {
   command->add_flag("--until-caught-up", until_caught_up,
                     "exit 0 once the end offsets that existed at start are processed");
   command->callback([&context, &status] {
-    const auto config = context.config();
+    auto config = context.config();
     app::require_real_requisites(config);
     log::Level level;
     if (log::parse_level(config.log_level, level)) log::set_level(level);

@@ -41,6 +41,18 @@ std::optional<core::VatType> vat_type_of(std::string_view name) {
   return std::nullopt;
 }
 
+ordered_json signer_json(const core::Signer& s) {
+  if (!s.configured()) return nullptr;
+  return {{"surname", s.surname},
+          {"given_name", s.given_name},
+          {"patronymic", text_or_null(s.patronymic)},
+          {"position", text_or_null(s.position)},
+          {"authority_method", s.authority_method},
+          {"poa_number", text_or_null(s.poa_number)},
+          {"poa_date", s.poa_date ? ordered_json(core::format_date(*s.poa_date)) : nullptr},
+          {"poa_system", text_or_null(s.poa_system)}};
+}
+
 template <typename T>
 T required(const std::optional<T>& value, const std::string& what) {
   if (!value) throw std::runtime_error("package message: bad " + what);
@@ -104,6 +116,10 @@ std::string package_json(const core::Package& p, const std::vector<DocumentFiles
       {"agent", party_json(p.agent, true, false)},
       {"default_principal", p.default_principal},
       {"basis", std::move(basis)},
+      {"edo",
+       {{"principal_participant_id", text_or_null(p.principal_edo_id)},
+        {"agent_participant_id", text_or_null(p.agent_edo_id)}}},
+      {"signer", signer_json(p.signer)},
       {"total", p.total},
       {"documents", std::move(documents)},
   };
@@ -135,6 +151,21 @@ core::Package package_from_json(std::string_view body) {
     if (const std::string date = text_of(basis, "document_date"); !date.empty())
       p.basis_date = required(core::parse_date(date), "basis.document_date");
     p.reason = text_of(basis, "reason");
+    if (const auto edo = j.find("edo"); edo != j.end() && edo->is_object()) {
+      p.principal_edo_id = text_of(*edo, "principal_participant_id");
+      p.agent_edo_id = text_of(*edo, "agent_participant_id");
+    }
+    if (const auto s = j.find("signer"); s != j.end() && s->is_object()) {
+      p.signer.surname = text_of(*s, "surname");
+      p.signer.given_name = text_of(*s, "given_name");
+      p.signer.patronymic = text_of(*s, "patronymic");
+      p.signer.position = text_of(*s, "position");
+      p.signer.authority_method = s->at("authority_method").get<int>();
+      p.signer.poa_number = text_of(*s, "poa_number");
+      if (const std::string date = text_of(*s, "poa_date"); !date.empty())
+        p.signer.poa_date = required(core::parse_date(date), "signer.poa_date");
+      p.signer.poa_system = text_of(*s, "poa_system");
+    }
     p.total = j.at("total");
     for (const json& d : j.at("documents")) {
       core::Document doc;

@@ -66,6 +66,25 @@ struct Party {
   std::string name, inn, kpp, email, phone;
 };
 
+// The person who signs the FNS XML for the seller (Подписант): in practice an employee of the
+// agent acting under the principal's power of attorney. From configuration (KASSA_SIGNER_*),
+// recorded in the package when its files are drawn, so that drawing them again gives the same
+// bytes.
+struct Signer {
+  std::string surname, given_name, patronymic, position;
+  // СпосПодтПолном, how the signer's authority is confirmed: 1 the electronic signature's
+  // certificate, 2 a power of attorney held by the parties, 3 a machine-readable power of
+  // attorney (СвДоверЭл), 4 in the EDO system, 5 a paper power of attorney (СвДоверБум), 6 other.
+  // 0: not configured.
+  int authority_method = 0;
+  std::string poa_number;  // 3: its registration number (36 characters); 5: its own number
+  std::optional<CivilDate> poa_date;  // 3 and 5: the date it was issued
+  std::string poa_system;             // 3: the system that keeps it (ИдСистХран)
+  bool configured() const {
+    return !surname.empty() && !given_name.empty() && authority_method != 0;
+  }
+};
+
 struct Package {
   std::string id_name;  // "<source event_id>:shipment_package" or ":refund_package"
   PackageKind kind = PackageKind::shipment_package;
@@ -75,6 +94,11 @@ struct Package {
   Party principal;    // the merchant (kassa.merchants, or the configured default supplier)
   Party agent;        // Invoicebox, the payment agent (configuration)
   bool default_principal = false;  // the merchant was not in kassa.merchants
+  // For the FNS XML, set when the files are drawn: the EDO participant ids of the principal
+  // (kassa.merchants.edo_participant_id) and of the agent (configuration), empty when unknown,
+  // and the signer (configuration).
+  std::string principal_edo_id, agent_edo_id;
+  Signer signer;
   // What the documents rest on: the shop's shipping document, or the refund's reason.
   std::string basis_number;
   std::optional<CivilDate> basis_date;

@@ -21,7 +21,7 @@
 namespace kassa::render {
 namespace {
 
-constexpr std::string_view kFormatVersion = "5.01";
+constexpr std::string_view kFormatVersion = "5.03";
 constexpr std::string_view kProgram = "kassa";
 constexpr std::string_view kProlog = "<?xml version=\"1.0\" encoding=\"windows-1251\"?>\n";
 
@@ -220,61 +220,51 @@ FullName split_name(std::string_view name) {
   return full;
 }
 
-// УчастникТип: ИдСв/ЮЛ (10-digit INN) or ИдСв/ИП (12-digit INN: a sole trader), then Контакт.
+void write_fio(XmlWriter& xml, std::string_view surname, std::string_view given,
+               std::string_view patronymic) {
+  Attrs fio{{"Фамилия", std::string(surname)}, {"Имя", std::string(given)}};
+  optional(fio, "Отчество", std::string(patronymic));
+  xml.empty("ФИО", fio);
+}
+
+// УчастникТип: ИдСв/СвЮЛУч (10-digit INN) or ИдСв/СвИП (12-digit INN: a sole trader), then
+// Контакт. No Адрес: the format wants it for an invoice (СЧФ, СЧФДОП), not for ДОП.
 void write_party(XmlWriter& xml, std::string_view element, const core::Party& party) {
   xml.open(element);
   xml.open("ИдСв");
   if (party.inn.size() == 12) {
-    xml.open("ИП", {{"ИННФЛ", party.inn}});
+    xml.open("СвИП", {{"ИННФЛ", party.inn}});
     const FullName full = split_name(party.name);
-    Attrs fio{{"Фамилия", full.surname}, {"Имя", full.given}};
-    optional(fio, "Отчество", full.patronymic);
-    xml.empty("ФИО", fio);
-    xml.close("ИП");
+    write_fio(xml, full.surname, full.given, full.patronymic);
+    xml.close("СвИП");
   } else {
     Attrs attrs{{"НаимОрг", party.name}, {"ИННЮЛ", party.inn}};
-    optional(attrs, "КПП", party.kpp);  // required by the schema: a missing KPP is reported there
-    xml.empty("ЮЛ", attrs);
+    optional(attrs, "КПП", party.kpp);
+    xml.empty("СвЮЛУч", attrs);
   }
   xml.close("ИдСв");
   if (!party.phone.empty() || !party.email.empty()) {
-    Attrs contact;
-    optional(contact, "Тлф", party.phone);
-    optional(contact, "ЭлПочта", party.email);
-    xml.empty("Контакт", contact);
+    xml.open("Контакт");
+    if (!party.phone.empty()) xml.text("Тлф", party.phone);
+    if (!party.email.empty()) xml.text("ЭлПочта", party.email);
+    xml.close("Контакт");
   }
   xml.close(element);
 }
 
+// The compiler of the file: the agent, under the principal's power of attorney.
 std::string compiler_name(const core::Party& agent) {
   std::string name = agent.name + ", ИНН " + agent.inn;
   if (!agent.kpp.empty()) name += ", КПП " + agent.kpp;
-  return name;
+  return name + ", по доверенности продавца (агентский договор)";
 }
 
-constexpr std::string_view kCompilerBasis = "Доверенность продавца (агентский договор)";
-
-// What the document rests on: the shop's shipping document and the buyer's order.
-void write_bases(XmlWriter& xml, const core::Package& package) {
-  bool any = false;
-  if (!package.basis_number.empty()) {
-    Attrs attrs{{"НаимОсн", "Документ об отгрузке"}, {"НомОсн", package.basis_number}};
-    if (package.basis_date) attrs.push_back({"ДатаОсн", fns_date(*package.basis_date)});
-    xml.empty("Основание", attrs);
-    any = true;
-  }
-  if (!package.merchant_order_id.empty()) {
-    xml.empty("Основание", {{"НаимОсн", "Заказ"}, {"НомОсн", package.merchant_order_id}});
-    any = true;
-  }
-  if (!any) xml.empty("Основание", {{"НаимОсн", "Без документа-основания"}});
+bool is_okei(std::string_view code) {
+  return (code.size() == 3 || code.size() == 4) &&
+         code.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-void write_currency(XmlWriter& xml) {
-  xml.empty("ДенИзм", {{"КодОКВ", "643"}, {"НаимОКВ", "Российский рубль"}});
-}
-
-// A VAT amount: СумНал, or БезНДС for lines without VAT (the FNS formats' choice).
+// A VAT amount (СумНДСТип): СумНал, or БезНДС "без НДС" when there is no VAT at all.
 void write_vat(XmlWriter& xml, std::string_view element, bool without_vat, core::Kopecks amount) {
   xml.open(element);
   if (without_vat)
@@ -290,43 +280,75 @@ core::Kopecks price_without_vat(const core::DocumentLine& line) {
   return core::mul_div_half_up(line.sum_without_vat(), 1000, line.quantity.milli);
 }
 
-// The names of one format's line attributes.
-struct LineNames {
-  std::string_view table, line, number, name, code, okei, without_vat, with_vat;
-  std::string_view total_without_vat, total_with_vat;
-};
-
-constexpr LineNames kGoodsNames{"ТаблТов",  "СвТов",     "НомТов",   "НаимТов",     "КодТов",
-                                "ОКЕИ_Тов", "СумБезНДС", "СумУчНДС", "СумБезНДСВс", "СумУчНДСВс"};
-constexpr LineNames kWorkNames{"ОписРабот",     "Работа",      "НомСтр",      "НаимРабот",
-                               "КодРабот",      "ОКЕИ",        "СтоимБезНДС", "СтоимУчНДС",
-                               "СтоимБезНДСВс", "СтоимУчНДСВс"};
-
-void write_lines(XmlWriter& xml, const core::Document& document, const LineNames& names) {
-  xml.open(names.table);
+// ТаблСчФакт: one СведТов per line, then ВсегоОпл.
+void write_table(XmlWriter& xml, const core::Document& document) {
+  xml.open("ТаблСчФакт");
   bool all_without_vat = true;
   for (std::size_t i = 0; i < document.lines.size(); ++i) {
     const core::DocumentLine& line = document.lines[i];
     const bool without_vat = line.vat == core::VatType::none;
     all_without_vat = all_without_vat && without_vat;
-    Attrs attrs{{names.number, std::to_string(i + 1)}, {names.name, line.name}};
-    optional(attrs, names.code, line.sku);
-    optional(attrs, "НаимЕдИзм", line.measure);
-    attrs.push_back({names.okei, line.measure_code});
-    attrs.push_back({"Колич", core::format_quantity(line.quantity)});
-    attrs.push_back({"Цена", core::format_rubles(price_without_vat(line))});
-    attrs.push_back({names.without_vat, core::format_rubles(line.sum_without_vat())});
+    Attrs attrs{{"НомСтр", std::to_string(i + 1)}, {"НаимТов", line.name}};
+    if (is_okei(line.measure_code) && !line.measure.empty()) {
+      attrs.push_back({"ОКЕИ_Тов", line.measure_code});
+      attrs.push_back({"НаимЕдИзм", line.measure});
+    }
+    if (line.quantity.milli > 0) {  // the format wants a quantity above zero, or none
+      attrs.push_back({"КолТов", core::format_quantity(line.quantity)});
+      attrs.push_back({"ЦенаТов", core::format_rubles(price_without_vat(line))});
+    }
+    attrs.push_back({"СтТовБезНДС", core::format_rubles(line.sum_without_vat())});
     attrs.push_back({"НалСт", core::vat_rate_label(line.vat)});
-    attrs.push_back({names.with_vat, core::format_rubles(line.sum)});
-    xml.open(names.line, attrs);
-    write_vat(xml, "СумНДС", without_vat, line.vat_sum);
-    xml.close(names.line);
+    attrs.push_back({"СтТовУчНал", core::format_rubles(line.sum)});
+    xml.open("СведТов", attrs);
+    Attrs extra{{"ПрТовРаб", line.type == core::LineType::service ? "3" : "1"}};
+    optional(extra, "КодТов", line.sku);
+    xml.empty("ДопСведТов", extra);
+    write_vat(xml, "СумНал", without_vat, line.vat_sum);
+    xml.close("СведТов");
   }
-  xml.open("Всего", {{names.total_without_vat, core::format_rubles(document.total - document.vat)},
-                     {names.total_with_vat, core::format_rubles(document.total)}});
-  write_vat(xml, "СумНДСВс", all_without_vat, document.vat);
-  xml.close("Всего");
-  xml.close(names.table);
+  xml.open("ВсегоОпл", {{"СтТовБезНДСВсего", core::format_rubles(document.total - document.vat)},
+                        {"СтТовУчНалВсего", core::format_rubles(document.total)}});
+  write_vat(xml, "СумНалВсего", all_without_vat, document.vat);
+  xml.close("ВсегоОпл");
+  xml.close("ТаблСчФакт");
+}
+
+// СвПродПер: what was handed over, when, and on what basis: the shop's shipping document when
+// the package names one with its date, otherwise БезДокОснПер (the format's "no basis document").
+void write_transfer(XmlWriter& xml, const core::Package& package, const core::Document& document,
+                    bool act) {
+  xml.open("СвПродПер");
+  xml.open("СвПер", {{"СодОпер", act ? "Услуги оказаны в полном объеме" : "Товары переданы"},
+                     {"ДатаПер", fns_date(document.date)}});
+  if (!package.basis_number.empty() && package.basis_date)
+    xml.empty("ОснПер", {{"РеквНаимДок", "Документ об отгрузке"},
+                         {"РеквНомерДок", package.basis_number},
+                         {"РеквДатаДок", fns_date(*package.basis_date)}});
+  else
+    xml.text("БезДокОснПер", "1");
+  xml.close("СвПер");
+  xml.close("СвПродПер");
+}
+
+void write_signer(XmlWriter& xml, const core::Signer& signer) {
+  Attrs attrs;
+  optional(attrs, "Должн", signer.position);
+  attrs.push_back({"СпосПодтПолном", std::to_string(signer.authority_method)});
+  xml.open("Подписант", attrs);
+  write_fio(xml, signer.surname, signer.given_name, signer.patronymic);
+  if (signer.authority_method == 3) {
+    Attrs poa{{"НомДовер", signer.poa_number}};
+    if (signer.poa_date) poa.push_back({"ДатаВыдДовер", fns_date(*signer.poa_date)});
+    poa.push_back({"ИдСистХран", signer.poa_system});
+    xml.empty("СвДоверЭл", poa);
+  } else if (signer.authority_method == 5) {
+    Attrs poa;
+    if (signer.poa_date) poa.push_back({"ДатаВыдДовер", fns_date(*signer.poa_date)});
+    poa.push_back({"ВнНомДовер", signer.poa_number});
+    xml.empty("СвДоверБум", poa);
+  }
+  xml.close("Подписант");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,63 +423,60 @@ std::string utf8_to_windows1251(const std::string& utf8) {
   return out;
 }
 
-FnsFile render_fns_xml(const core::Package& package, const core::Document& document,
-                       const FnsIds& ids) {
+std::string fns_sender_id(const core::Package& package) {
+  if (!package.principal_edo_id.empty()) return package.principal_edo_id;
+  if (!package.agent_edo_id.empty()) return package.agent_edo_id;
+  return placeholder_id(package.principal);
+}
+
+std::string fns_recipient_id(const core::Package& package) {
+  return placeholder_id(package.buyer);
+}
+
+FnsFile render_fns_xml(const core::Package& package, const core::Document& document) {
   const bool act = document.type == core::DocumentType::act;
   if (!act && document.type != core::DocumentType::torg12)
     throw std::invalid_argument("FNS XML exists for the act and TORG-12 only, not " +
                                 std::string(core::document_type_name(document.type)));
+  if (!package.signer.configured())
+    throw std::invalid_argument(
+        "FNS XML needs a signer: set KASSA_SIGNER_SURNAME, KASSA_SIGNER_NAME and "
+        "KASSA_SIGNER_AUTHORITY_METHOD");
 
-  const std::string sender =
-      ids.sender_edo_id.empty() ? placeholder_id(package.principal) : ids.sender_edo_id;
-  const std::string recipient =
-      ids.recipient_edo_id.empty() ? placeholder_id(package.buyer) : ids.recipient_edo_id;
   const std::string guid = contract::uuid_v5(
       contract::kOutputNamespace,
       package.id_name + ":" + std::string(core::document_type_name(document.type)));
-  const std::string file_id = std::string(act ? "DP_REZRUISP_" : "DP_TOVTORGPR_") + recipient +
-                              "_" + sender + "_" + compact_date(document.date) + "_" + guid;
+  const std::string file_id = "ON_NSCHFDOPPR_" + fns_recipient_id(package) + "_" +
+                              fns_sender_id(package) + "_" + compact_date(document.date) + "_" +
+                              guid;
   const std::string date = fns_date(document.date);
-  const std::string time = fns_time(package.issued_at, document.date);
-  const std::string number = std::to_string(document.number);
 
   XmlWriter xml;
   xml.open("Файл", {{"ИдФайл", file_id},
                     {"ВерсФорм", std::string(kFormatVersion)},
                     {"ВерсПрог", std::string(kProgram)}});
-  xml.empty("СвУчДокОбор", {{"ИдОтпр", sender}, {"ИдПол", recipient}});
-  if (act) {
-    xml.open("Документ", {{"КНД", "1175012"},
-                          {"ДатаИнфИсп", date},
-                          {"ВремИнфИсп", time},
-                          {"НаимЭконСубСост", compiler_name(package.agent)},
-                          {"ОснДоверОргСост", std::string(kCompilerBasis)}});
-    xml.open("СвДокПРУ", {{"НаимПервДок", "Акт об оказании услуг"}});
-    xml.empty("ИдентДок", {{"НомДокПРУ", number}, {"ДатаДокПРУ", date}});
-    write_currency(xml);
-    xml.open("СодФХЖ1");
-    write_party(xml, "Исполнитель", package.principal);
-    write_party(xml, "Заказчик", package.buyer);
-    write_bases(xml, package);
-    write_lines(xml, document, kWorkNames);
-    xml.close("СодФХЖ1");
-    xml.close("СвДокПРУ");
-  } else {
-    xml.open("Документ", {{"КНД", "1175010"},
-                          {"ДатаИнфПр", date},
-                          {"ВремИнфПр", time},
-                          {"НаимЭконСубСост", compiler_name(package.agent)},
-                          {"ОснДоверОргСост", std::string(kCompilerBasis)}});
-    xml.open("СвТНО", {{"НаимПервДок", "Товарная накладная"}, {"ОКУДПервДок", "0330212"}});
-    xml.open("ТН", {{"НомТН", number}, {"ДатаТН", date}});
-    write_currency(xml);
-    write_party(xml, "Поставщик", package.principal);
-    write_party(xml, "Плательщик", package.buyer);
-    write_bases(xml, package);
-    write_lines(xml, document, kGoodsNames);
-    xml.close("ТН");
-    xml.close("СвТНО");
+  xml.open("Документ", {{"КНД", "1115131"},
+                        {"Функция", "ДОП"},
+                        {"ПоФактХЖ",
+                         "Документ об отгрузке товаров (выполнении работ), передаче имущественных "
+                         "прав (документ об оказании услуг)"},
+                        {"НаимДокОпр", act ? "Акт об оказании услуг" : "Товарная накладная"},
+                        {"ДатаИнфПр", date},
+                        {"ВремИнфПр", fns_time(package.issued_at, document.date)},
+                        {"НаимЭконСубСост", compiler_name(package.agent)}});
+  xml.open("СвСчФакт", {{"НомерДок", std::to_string(document.number)}, {"ДатаДок", date}});
+  write_party(xml, "СвПрод", package.principal);
+  write_party(xml, "СвПокуп", package.buyer);
+  xml.empty("ДенИзм", {{"КодОКВ", "643"}, {"НаимОКВ", "Российский рубль"}});
+  if (!package.merchant_order_id.empty()) {
+    xml.open("ИнфПолФХЖ1");
+    xml.empty("ТекстИнф", {{"Идентиф", "НомерЗаказа"}, {"Значен", package.merchant_order_id}});
+    xml.close("ИнфПолФХЖ1");
   }
+  xml.close("СвСчФакт");
+  write_table(xml, document);
+  write_transfer(xml, package, document, act);
+  write_signer(xml, package.signer);
   xml.close("Документ");
   xml.close("Файл");
 
@@ -503,9 +522,8 @@ std::vector<std::string> validate_xml(const std::string& xml_bytes, const std::s
 std::string fns_schema_path(core::DocumentType type) {
   switch (type) {
     case core::DocumentType::act:
-      return KASSA_FNS_SCHEMAS_DIR "/DP_REZRUISP.xsd";
     case core::DocumentType::torg12:
-      return KASSA_FNS_SCHEMAS_DIR "/DP_TOVTORGPR.xsd";
+      return std::string(KASSA_FNS_SCHEMAS_DIR "/") + kFnsSchemaFile;
     default:
       throw std::invalid_argument("no FNS XML schema for " +
                                   std::string(core::document_type_name(type)));

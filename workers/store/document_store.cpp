@@ -134,6 +134,22 @@ std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit) {
   return out;
 }
 
+std::map<std::string, std::string> merchant_edo_ids(pqxx::transaction_base& tx,
+                                                    const std::set<std::string>& merchant_ids) {
+  std::map<std::string, std::string> out;
+  json ids = json::array();
+  for (const auto& id : merchant_ids)
+    if (contract::is_uuid(id)) ids.push_back(id);
+  if (ids.empty()) return out;
+  for (const auto& row :
+       tx.exec_params("SELECT merchant_id::text, edo_participant_id FROM kassa.merchants "
+                      "WHERE edo_participant_id IS NOT NULL AND merchant_id IN "
+                      "(SELECT jsonb_array_elements_text($1::jsonb)::uuid)",
+                      ids.dump()))
+    out[row[0].as<std::string>()] = row[1].as<std::string>();
+  return out;
+}
+
 void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages) {
   json package_rows = json::array(), file_rows = json::array(), mail_rows = json::array();
   for (const auto& w : packages) {

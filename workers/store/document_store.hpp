@@ -2,6 +2,7 @@
 // and files it writes, and the reads of `kassa documents` and the relay.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -33,6 +34,11 @@ struct PendingPackage {
 std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit);
 void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages);
 std::int64_t count_rendering(pqxx::connection& connection);
+
+// kassa.merchants.edo_participant_id of the given merchants, those that have one (for the FNS
+// XML's file name). Merchant ids that are not UUIDs are skipped.
+std::map<std::string, std::string> merchant_edo_ids(pqxx::transaction_base& tx,
+                                                    const std::set<std::string>& merchant_ids);
 
 struct StoredPackage {
   std::string package_id, kind, source_event_id, issued_at, body;
