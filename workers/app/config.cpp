@@ -58,6 +58,11 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_SMTP_ADDR", "",
        "documents: host:port of the SMTP relay that e-mails packages to buyers (empty: no e-mail)"},
       {"KASSA_SMTP_FROM", "documents@invoicebox.ru", "documents: the e-mails' sender address"},
+      {"KASSA_DLQ_MAX_BYTES", "900000",
+       "dead letters: largest key + serialized message; a larger original is cut, whole in "
+       "kassa.rejections (keep under the DLQ topic's max.message.bytes and message.max.bytes)"},
+      {"KASSA_RELAY_STALL_AFTER", "60s",
+       "/readyz turns false when outbox rows wait and none was published for this long"},
       {"KASSA_KAFKA_<PROPERTY>", "",
        "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
   };
@@ -198,6 +203,10 @@ Config load_config(const std::optional<std::string>& file) {
       config.smtp_addr = value;
     else if (key == "KASSA_SMTP_FROM")
       config.smtp_from = value;
+    else if (key == "KASSA_DLQ_MAX_BYTES")
+      config.dlq_max_bytes = parse_count(key, value);
+    else if (key == "KASSA_RELAY_STALL_AFTER")
+      config.relay_stall_after = parse_duration(value);
     else if (key == "KASSA_LOG_LEVEL") {
       log::Level level;
       if (!log::parse_level(value, level))
@@ -229,6 +238,8 @@ Config load_config(const std::optional<std::string>& file) {
       throw ConfigError(std::string("KASSA_SMTP_ADDR: ") + e.what());
     }
   }
+  if (config.dlq_max_bytes < 4096)
+    throw ConfigError("KASSA_DLQ_MAX_BYTES must be at least 4096 (a dead letter without payload)");
   if (config.smtp_from.find('@') == std::string::npos)
     throw ConfigError("KASSA_SMTP_FROM must be an e-mail address");
   if (!digits(config.seller.inn)) throw ConfigError("KASSA_SELLER_INN must have 10 or 12 digits");

@@ -45,6 +45,11 @@ struct Config {
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
   std::string smtp_addr;  // host:port of the SMTP relay; empty: packages are not e-mailed
   std::string smtp_from = "documents@invoicebox.ru";
+  // The serialized dead letter plus its key stay within this; a larger original is cut (contract
+  // section 3). Under librdkafka's default message.max.bytes (1,000,000), with a margin.
+  std::size_t dlq_max_bytes = 900'000;
+  // /readyz turns false when outbox rows wait and nothing was published for this long.
+  std::chrono::milliseconds relay_stall_after{60'000};
 
   std::vector<std::string> input_topics() const {
     return {topic_payments, topic_shipments, topic_refunds};
