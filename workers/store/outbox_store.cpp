@@ -46,7 +46,8 @@ void mark_retry(pqxx::work& tx, std::int64_t id, const std::string& error,
 
 void mark_parked(pqxx::work& tx, std::int64_t id, const std::string& error) {
   tx.exec_params(
-      "UPDATE kassa.outbox SET attempts = attempts + 1, last_error = $2, failed_at = clock_timestamp() "
+      "UPDATE kassa.outbox SET attempts = attempts + 1, last_error = $2, failed_at = "
+      "clock_timestamp() "
       "WHERE id = $1",
       id, error);
 }
