@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include <librdkafka/rdkafka.h>
 
@@ -146,11 +147,17 @@ void Sandbox::publish(const std::vector<gen::Message>& messages) {
 
 void Sandbox::publish_raw(const std::string& topic, const std::optional<std::string>& key,
                           const std::string& value) {
-  bus::Producer producer(config.brokers);
+  bus::Producer producer(config.brokers, {{"message.max.bytes", "4000000"}});
   std::string error;
   const auto ok = producer.send({{topic, key.value_or(""), value, key.has_value()}},
                                 std::chrono::seconds(30), &error);
   if (!ok.front()) throw std::runtime_error("publish failed: " + error);
+}
+
+void Sandbox::create_topic(const std::string& topic, int partitions,
+                           const std::map<std::string, std::string>& settings) {
+  bus::create_topics(config.brokers, {topic}, partitions, std::chrono::seconds(30), settings);
+  topics_.push_back(topic);
 }
 
 std::vector<KafkaMessage> Sandbox::read_topic(const std::string& topic) {
@@ -297,6 +304,21 @@ int Process::wait() {
   reaped_ = true;
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
+}
+
+std::optional<int> Process::wait_for(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      reaped_ = true;
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return WEXITSTATUS(status);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling the child, bounded
+  }
 }
 
 void Process::kill_hard() {

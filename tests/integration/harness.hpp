@@ -39,8 +39,12 @@ class Sandbox {
   app::Config another_database(const std::string& label);
 
   void publish(const std::vector<gen::Message>& messages);
+  // Up to 4 MB (the producer's message.max.bytes; the topic must accept it too, see create_topic).
   void publish_raw(const std::string& topic, const std::optional<std::string>& key,
                    const std::string& value);
+  // A topic of this sandbox (deleted with it), with topic settings such as max.message.bytes.
+  void create_topic(const std::string& topic, int partitions,
+                    const std::map<std::string, std::string>& settings = {});
   // Every message of a topic, from the beginning to the current end.
   std::vector<KafkaMessage> read_topic(const std::string& topic);
 
@@ -76,6 +80,8 @@ class Process {
   pid_t pid() const { return pid_; }
   // Waits for exit; returns the exit status, or 128 + signal.
   int wait();
+  // Waits at most `timeout`; the exit status as wait() gives it, or nullopt if still running.
+  std::optional<int> wait_for(std::chrono::milliseconds timeout);
   void kill_hard();  // SIGKILL, as a crash would
 
  private:

@@ -409,3 +409,100 @@ TEST(Decode, KindFromEventType) {
 
 }  // namespace
 }  // namespace kassa::contract
+
+namespace kassa::contract {
+namespace {
+
+// PostgreSQL's text and jsonb cannot hold U+0000: such an event is refused in decoding, as a
+// schema violation, before a batch transaction could fail on it (and dead-letter it as
+// internal_error).
+TEST(Decode, ANulCharacterAnywhereIsASchemaViolation) {
+  const GoodCase cases[] = {
+      {"in a value", EventKind::payment, payment_with([](json& j) {
+         j["customer"]["name"] = std::string("Ива\0нов", sizeof("Ива\0нов") - 1);
+       })},
+      {"in an item's name", EventKind::payment,
+       payment_with([](json& j) { j["items"][0]["name"] = std::string("a\0", 2); })},
+      {"alone in the merchant order id", EventKind::payment,
+       payment_with([](json& j) { j["merchant_order_id"] = std::string(1, '\0'); })},
+      {"in a member name of an unknown field", EventKind::payment,
+       payment_with([](json& j) { j[std::string("x\0y", 3)] = 1; })},
+      {"deep in an extra array", EventKind::shipment, shipment_with([](json& j) {
+         j["extra"] = json::array({json::array({json::object({{"k", std::string("\0", 1)}})})});
+       })},
+      {"in the reason of a refund", EventKind::refund,
+       refund_with([](json& j) { j["reason"] = std::string("broken\0", 7); })},
+  };
+  Decoder decoder;
+  for (const auto& c : cases) {
+    ASSERT_NE(c.payload.find("\\u0000"), std::string::npos) << c.why << ": the test's premise";
+    const Decoded decoded = decoder.decode(c.topic, kOrderId, c.payload);
+    EXPECT_FALSE(decoded.event.has_value()) << c.why;
+    ASSERT_TRUE(decoded.rejection.has_value()) << c.why;
+    EXPECT_EQ(decoded.rejection->code, ErrorCode::schema_violation) << c.why;
+    EXPECT_NE(decoded.rejection->message.find("NUL"), std::string::npos)
+        << c.why << ": " << decoded.rejection->message;
+    EXPECT_EQ(decoded.rejection->message.find('\0'), std::string::npos)
+        << c.why << ": the reason itself goes into a text column";
+  }
+  // The same text spelled without U+0000 is fine: the check looks at characters, not at '\'.
+  const auto fine = payment_with([](json& j) { j["customer"]["name"] = "a\\u0000b"; });
+  EXPECT_TRUE(decoder.decode(EventKind::payment, kOrderId, fine).event.has_value()) << fine;
+}
+
+TEST(Decode, ARawNulByteIsNotJson) {
+  Decoder decoder;
+  const std::string payload = std::string("{\"event_id\": \"a\0b\"}", 20);
+  const auto decoded = decoder.decode(EventKind::payment, kOrderId, payload);
+  ASSERT_TRUE(decoded.rejection.has_value());
+  EXPECT_EQ(decoded.rejection->code, ErrorCode::invalid_json);
+}
+
+TEST(Decode, AKeyWithANulByteIsShownAsBase64) {
+  Decoder decoder;
+  const std::string key("\0bad", 4);
+  const auto decoded = decoder.decode(EventKind::payment, key, testing::payment_json().dump());
+  ASSERT_TRUE(decoded.rejection.has_value());
+  EXPECT_EQ(decoded.rejection->code, ErrorCode::key_mismatch);
+  EXPECT_EQ(decoded.rejection->message.find('\0'), std::string::npos);
+  EXPECT_NE(decoded.rejection->message.find("(base64) " + base64_encode(key)), std::string::npos);
+}
+
+TEST(Decode, DeepNestingIsRefusedWithoutRecursion) {
+  Decoder decoder;
+  // A million brackets anywhere: in an unknown field, as the INN (whose reason would quote it),
+  // or as the whole document. Without the depth check, dump() or a validator would recurse.
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  auto with_field = [&](const char* before, const char* after) {
+    std::string event = testing::payment_json().dump();
+    event.insert(event.size() - 1, std::string(",") + before + deep + after);
+    return event;
+  };
+  const std::string cases[] = {
+      with_field("\"x\":", ""),
+      [&] {
+        std::string event = testing::payment_json().dump();
+        const auto at = event.find("\"customer\":{") + 12;
+        return event.insert(at, "\"inn\":" + deep + ",");
+      }(),
+      deep, std::string(1'000'000, '{'),  // not even closed
+  };
+  for (const auto& payload : cases) {
+    const auto decoded = decoder.decode(EventKind::payment, kOrderId, payload);
+    ASSERT_TRUE(decoded.rejection.has_value());
+    EXPECT_EQ(decoded.rejection->code, ErrorCode::schema_violation);
+    EXPECT_NE(decoded.rejection->message.find("nested deeper than 32"), std::string::npos)
+        << decoded.rejection->message;
+  }
+  // Brackets inside strings do not count, and 32 levels are allowed (then the schema decides).
+  const auto brackets =
+      payment_with([](json& j) { j["customer"]["name"] = std::string(100, '['); });
+  EXPECT_TRUE(decoder.decode(EventKind::payment, kOrderId, brackets).event.has_value());
+  const auto decoded =
+      decoder.decode(EventKind::payment, kOrderId, std::string(32, '[') + std::string(32, ']'));
+  ASSERT_TRUE(decoded.rejection.has_value());
+  EXPECT_EQ(decoded.rejection->message, "$: the event must be a JSON object");
+}
+
+}  // namespace
+}  // namespace kassa::contract

@@ -95,6 +95,11 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_SELLER_EDO_ID", "",
        "documents: the agent's EDO participant id, the FNS XML's sender when the merchant has no "
        "kassa.merchants.edo_participant_id (empty: none)"},
+      {"KASSA_DLQ_MAX_BYTES", "900000",
+       "dead letters: largest key + serialized message; a larger original is cut, whole in "
+       "kassa.rejections (keep under the DLQ topic's max.message.bytes and message.max.bytes)"},
+      {"KASSA_RELAY_STALL_AFTER", "60s",
+       "/readyz turns false when outbox rows wait and none was published for this long"},
       {"KASSA_KAFKA_<PROPERTY>", "",
        "any librdkafka property, dots as underscores (KASSA_KAFKA_SECURITY_PROTOCOL)"},
   };
@@ -355,6 +360,10 @@ Config load_config(const std::optional<std::string>& file) {
       config.signer.poa_system = value;
     else if (key == "KASSA_SELLER_EDO_ID")
       config.seller_edo_id = value;
+    else if (key == "KASSA_DLQ_MAX_BYTES")
+      config.dlq_max_bytes = parse_count(key, value);
+    else if (key == "KASSA_RELAY_STALL_AFTER")
+      config.relay_stall_after = parse_duration(value);
     else if (key == "KASSA_LOG_LEVEL") {
       log::Level level;
       if (!log::parse_level(value, level))
@@ -382,6 +391,8 @@ Config load_config(const std::optional<std::string>& file) {
       throw ConfigError(std::string("KASSA_SMTP_ADDR: ") + e.what());
     }
   }
+  if (config.dlq_max_bytes < 4096)
+    throw ConfigError("KASSA_DLQ_MAX_BYTES must be at least 4096 (a dead letter without payload)");
   if (config.smtp_from.find('@') == std::string::npos)
     throw ConfigError("KASSA_SMTP_FROM must be an e-mail address");
   if (!core::valid_inn(config.seller.inn))

@@ -52,6 +52,11 @@ struct Config {
   // and the agent's own EDO participant id (KASSA_SELLER_EDO_ID; empty: none).
   core::Signer signer;
   std::string seller_edo_id;
+  // The serialized dead letter plus its key stay within this; a larger original is cut (contract
+  // section 3). Under librdkafka's default message.max.bytes (1,000,000), with a margin.
+  std::size_t dlq_max_bytes = 900'000;
+  // /readyz turns false when outbox rows wait and nothing was published for this long.
+  std::chrono::milliseconds relay_stall_after{60'000};
 
   std::vector<std::string> input_topics() const {
     return {topic_payments, topic_shipments, topic_refunds};

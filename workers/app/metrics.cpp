@@ -29,8 +29,9 @@ Metrics::Metrics()
                                "Outbox messages published to Kafka")),
       outbox_failures(counter(*registry_, "kassa_outbox_failures_total",
                               "Outbox messages Kafka did not acknowledge")),
-      outbox_pending(gauge(*registry_, "kassa_outbox_pending",
-                           "Outbox messages not yet published, at the last round")),
+      outbox_pending(
+          gauge(*registry_, "kassa_outbox_pending",
+                "Outbox rows not yet published, waiting or parked (see kassa_outbox_rows_*)")),
       mail_sent(
           counter(*registry_, "kassa_mail_sent_total", "Package e-mails the SMTP server accepted")),
       mail_retries(
@@ -45,7 +46,15 @@ Metrics::Metrics()
                                 "Input partitions assigned to this worker")),
       consumer_lag(
           gauge(*registry_, "kassa_consumer_lag_messages",
-                "Messages between the stored offsets and the end of the input partitions")) {
+                "Messages between the stored offsets and the end of the input partitions")),
+      outbox_rows_waiting(gauge(*registry_, "kassa_outbox_rows_waiting",
+                                "Outbox rows not yet published and not parked")),
+      outbox_oldest_waiting_age(
+          gauge(*registry_, "kassa_outbox_oldest_waiting_age_seconds",
+                "Seconds since the oldest waiting outbox row was written (0: none waiting)")),
+      outbox_rows_parked(
+          gauge(*registry_, "kassa_outbox_rows_parked",
+                "Outbox rows Kafka refused for good, parked until `kassa outbox retry`")) {
   auto& events =
       prometheus::BuildCounter()
           .Name("kassa_events_total")
@@ -82,6 +91,13 @@ Metrics::Metrics()
       "Receipts whose merchant kassa.merchants lists without phones (KASSA_DEFAULT_SUPPLIER_PHONE "
       "stands in)");
   batches_ = &counter(*registry_, "kassa_batches_total", "Committed batch transactions");
+  auto& parked = prometheus::BuildCounter()
+                     .Name("kassa_outbox_parked_total")
+                     .Help("Outbox rows parked because Kafka refused them for good, by reason")
+                     .Register(*registry_);
+  for (const char* reason :
+       {"message_too_large", "unknown_topic", "authorization", "invalid_record", "other"})
+    outbox_parked_[reason] = &parked.Add({{"reason", reason}});
   batch_seconds_ =
       &prometheus::BuildHistogram()
            .Name("kassa_batch_duration_seconds")
@@ -95,6 +111,11 @@ std::string Metrics::render() const {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());
   return out.str();
+}
+
+void Metrics::count_outbox_parked(const std::string& reason) {
+  const auto it = outbox_parked_.find(reason);
+  (it != outbox_parked_.end() ? it : outbox_parked_.find("other"))->second->Increment();
 }
 
 void Metrics::count_batch(const ingest::Counts& counts, double seconds) {

@@ -21,6 +21,8 @@ class Metrics {
   // Text exposition format of everything registered.
   std::string render() const;
   void count_batch(const ingest::Counts& counts, double seconds);
+  // An outbox row parked for good, by reason (bus::produce_error_reason).
+  void count_outbox_parked(const std::string& reason);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;  // first: the members below live in it
@@ -37,6 +39,10 @@ class Metrics {
   prometheus::Gauge& last_poll;  // unix seconds of the poll loop's last turn (liveness)
   prometheus::Gauge& assigned_partitions;
   prometheus::Gauge& consumer_lag;  // messages behind the end offsets, over all input partitions
+  // The outbox as the database has it, refreshed by the relay every round or two seconds.
+  prometheus::Gauge& outbox_rows_waiting;        // unpublished and not parked
+  prometheus::Gauge& outbox_oldest_waiting_age;  // seconds since the oldest waiting row was written
+  prometheus::Gauge& outbox_rows_parked;         // refused by Kafka for good, until retried
 
  private:
   std::map<std::string, prometheus::Counter*> events_;
@@ -47,6 +53,7 @@ class Metrics {
   prometheus::Counter* default_supplier_phone_;
   prometheus::Counter* batches_;
   prometheus::Histogram* batch_seconds_;
+  std::map<std::string, prometheus::Counter*> outbox_parked_;
 };
 
 }  // namespace kassa::app

@@ -1,30 +1,61 @@
 #include "app/relay.hpp"
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "app/clock.hpp"
 #include "app/document_folder.hpp"
+#include "bus/produce_errors.hpp"
 #include "bus/producer.hpp"
 #include "store/database.hpp"
 #include "store/document_store.hpp"
 #include "store/outbox_store.hpp"
 #include "support/log.hpp"
 
+// Order per key. One relay publishes at a time, in outbox id order, and the idempotent producer
+// (enable.idempotence, acks=all) writes the messages of one partition in the order they were
+// produced, never duplicating or reordering them through its own retries. So the messages of a
+// key (one partition) that Kafka acknowledged in a round stand in id order on the topic, and rounds
+// follow one another. What is no longer promised is that a message comes before every later
+// message of its key: every acknowledged row is marked (not only the acknowledged prefix, which
+// published the failed row's batch-mates again and again), so when a row fails — for good and is
+// parked, or for a passing reason and waits with backoff — the later rows of its key are published
+// without it, and it comes after them once it is retried. Holding back every later row of the key
+// would let one bad message stop its order (and, without knowing keys' partitions, everything).
+// Consumers deduplicate by id anyway and must not infer anything from the position of a late copy.
+
 namespace kassa::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds retry_backoff(int failed_attempts) {
+  const int doublings = std::min(std::max(failed_attempts - 1, 0), 5);
+  return std::min(std::chrono::milliseconds(1000) * (1 << doublings),
+                  std::chrono::milliseconds(30'000));
+}
+
+}  // namespace
 
 struct Relay::Impl {
   Impl(const Config& config, Metrics* metrics)
-      : config(config),
-        metrics(metrics),
-        database(config.pg_dsn),
-        producer(config.brokers, config.kafka_extra) {}
+      : config(config), metrics(metrics), database(config.pg_dsn), producer(make_producer()) {}
+  std::unique_ptr<bus::Producer> make_producer() const {
+    return std::make_unique<bus::Producer>(config.brokers, config.kafka_extra);
+  }
   const Config& config;
   Metrics* metrics;
   store::Database database;
-  bus::Producer producer;
+  std::unique_ptr<bus::Producer> producer;
+  // For publishing(): rows waiting at the last gauge refresh, whether the last round that tried
+  // anything had only passing failures, and when the relay last made progress (published, or
+  // found nothing waiting).
+  std::atomic<std::int64_t> waiting{0};
+  std::atomic<bool> last_attempt_failed{false};
+  std::atomic<Clock::time_point> last_progress{Clock::now()};
 };
 
 Relay::Relay(const Config& config, Metrics* metrics) : impl_(new Impl(config, metrics)) {}
@@ -48,23 +79,76 @@ std::size_t Relay::run_once() {
   std::vector<bus::Record> records;
   records.reserve(rows->size());
   for (const auto& row : *rows) records.push_back({row.topic, row.key, row.payload, true});
-  std::string error;
-  const auto delivered = impl_->producer.send(records, std::chrono::seconds(30), &error);
+  const auto delivered = impl_->producer->deliver(records, std::chrono::seconds(30));
   fault_point("relay_after_publish");
-  // Mark the acknowledged prefix only: rows after a failure wait, so order per key is kept.
+  // Every acknowledged row is marked, whatever failed before it (order per key: see above).
   std::vector<std::int64_t> published;
-  for (std::size_t i = 0; i < rows->size() && delivered[i]; ++i) published.push_back((*rows)[i].id);
+  std::size_t parked = 0, failed = 0;
+  std::string first_error;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    const auto& row = (*rows)[i];
+    const auto& outcome = delivered[i];
+    if (outcome.ok()) {
+      published.push_back(row.id);
+      continue;
+    }
+    const std::string error = outcome.reason + " (" + rd_kafka_err2name(outcome.error) + ")";
+    if (bus::classify_produce_error(outcome.error) == bus::ProduceFailure::permanent) {
+      store::mark_parked(tx, row.id, error);
+      ++parked;
+      const std::string reason(bus::produce_error_reason(outcome.error));
+      log::error("relay: outbox row " + std::to_string(row.id) + " (message " + row.message_id +
+                 ", topic " + row.topic + ", " + std::to_string(row.payload.size()) +
+                 " bytes) can never be published: " + error +
+                 "; parked (see `kassa outbox list`, then `kassa outbox retry`)");
+      if (impl_->metrics != nullptr) impl_->metrics->count_outbox_parked(reason);
+    } else {
+      store::mark_retry(tx, row.id, error, retry_backoff(row.attempts + 1));
+      ++failed;
+      if (first_error.empty()) first_error = error;
+    }
+  }
   store::mark_published(tx, published);
   tx.commit();
   if (impl_->metrics != nullptr) {
     impl_->metrics->outbox_published.Increment(static_cast<double>(published.size()));
-    impl_->metrics->outbox_failures.Increment(static_cast<double>(rows->size() - published.size()));
+    impl_->metrics->outbox_failures.Increment(static_cast<double>(parked + failed));
   }
-  if (published.size() < rows->size())
-    log::warn("relay: Kafka did not acknowledge " +
-              std::to_string(rows->size() - published.size()) + " outbox messages (" + error +
-              "); they will be retried");
-  return published.size();
+  if (failed > 0)
+    log::warn("relay: Kafka did not acknowledge " + std::to_string(failed) + " outbox messages (" +
+              first_error + "); they will be retried with backoff");
+  if (!published.empty() || failed == 0) {
+    impl_->last_attempt_failed = false;
+    impl_->last_progress = Clock::now();
+  } else {
+    impl_->last_attempt_failed = true;
+  }
+  // A refused topic is remembered by librdkafka as missing; a fatal error ends the producer.
+  // Either way a new producer starts clean (a retried row then finds a topic created since).
+  if (parked > 0 || impl_->producer->fatal()) impl_->producer = impl_->make_producer();
+  return published.size() + parked;
+}
+
+std::int64_t Relay::refresh_gauges() {
+  const auto gauges = store::outbox_gauges(impl_->database.connection());
+  impl_->waiting = gauges.waiting;
+  if (gauges.waiting == 0) {
+    impl_->last_attempt_failed = false;
+    impl_->last_progress = Clock::now();
+  }
+  if (impl_->metrics != nullptr) {
+    impl_->metrics->outbox_rows_waiting.Set(static_cast<double>(gauges.waiting));
+    impl_->metrics->outbox_oldest_waiting_age.Set(gauges.oldest_waiting_age);
+    impl_->metrics->outbox_rows_parked.Set(static_cast<double>(gauges.parked));
+    impl_->metrics->outbox_pending.Set(static_cast<double>(gauges.waiting + gauges.parked));
+  }
+  return gauges.waiting;
+}
+
+bool Relay::publishing() const {
+  if (impl_->waiting.load() == 0) return true;
+  return !impl_->last_attempt_failed.load() &&
+         Clock::now() - impl_->last_progress.load() < impl_->config.relay_stall_after;
 }
 
 void Relay::wake() {
@@ -73,25 +157,31 @@ void Relay::wake() {
 
 void Relay::run(const std::atomic<bool>& stop) {
   auto backoff = std::chrono::milliseconds(100);
-  auto next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  auto next_cleanup = Clock::now() + std::chrono::minutes(1);
+  auto next_gauges = Clock::now();
   while (!stop.load()) {
-    if (std::chrono::steady_clock::now() >= next_cleanup) {
-      next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    if (Clock::now() >= next_cleanup) {
+      next_cleanup = Clock::now() + std::chrono::minutes(10);
       clean_up(stop);
     }
-    std::size_t published = 0;
+    std::size_t settled = 0;
     try {
-      published = run_once();
+      settled = run_once();
+      if (settled > 0 || Clock::now() >= next_gauges) {
+        refresh_gauges();
+        next_gauges = Clock::now() + std::chrono::seconds(2);
+      }
       backoff = std::chrono::milliseconds(100);
     } catch (const std::exception& e) {
       log::warn(std::string("relay: ") + e.what() + "; retrying in " +
                 std::to_string(backoff.count()) + " ms");
+      impl_->last_attempt_failed = true;
       if (store::is_transient(e)) impl_->database.reset();
       wakeup_.pause(backoff, stop);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
       continue;
     }
-    if (published > 0) continue;  // more may be waiting
+    if (settled > 0) continue;  // more may be waiting
     wakeup_.wait(std::chrono::seconds(1), stop);
   }
 }
@@ -120,13 +210,19 @@ void Relay::drain(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     try {
       if (run_once() > 0) continue;
-      if (store::count_unpublished(impl_->database.connection()) == 0) return;
+      if (refresh_gauges() == 0) {
+        const auto gauges = store::outbox_gauges(impl_->database.connection());
+        if (gauges.parked > 0)
+          log::warn("relay: nothing waiting; " + std::to_string(gauges.parked) +
+                    " outbox rows are parked (Kafka refused them; `kassa outbox list`)");
+        return;
+      }
     } catch (const std::exception& e) {
       log::warn(std::string("relay: ") + e.what());
       if (store::is_transient(e)) impl_->database.reset();
     }
-    std::this_thread::sleep_for(backoff);  // another relay holds the lock, or Kafka is down
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+    std::this_thread::sleep_for(backoff);  // another relay holds the lock, rows in backoff,
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));  // or Kafka is down
   }
 }
 

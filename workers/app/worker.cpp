@@ -60,6 +60,7 @@ class Loop {
     outputs_.seller = config.seller;
     outputs_.atol_callback_url = config.atol_callback_url;
     outputs_.documents = config.topic_documents;
+    outputs_.dlq_max_bytes = config.dlq_max_bytes;
   }
 
   RunSummary run() {
@@ -140,7 +141,9 @@ class Loop {
     if (summary_.caught_up) renderer.drain(stop_);  // every package rendered before the relay
     renderer_ = nullptr;                            // drains, so that it publishes them too
     relay_thread.stop();
-    if (summary_.caught_up) relay.drain(stop_);  // a bounded run leaves nothing unpublished
+    // A bounded run leaves nothing waiting; parked rows (Kafka refused them) do not hold it.
+    if (summary_.caught_up) relay.drain(stop_);
+    relay_ = nullptr;
     if (mailer) {
       mailer_thread->stop();
       if (summary_.caught_up) mailer->drain(stop_);  // and sends what is due
@@ -166,7 +169,11 @@ class Loop {
     HttpServer::Probes probes;
     probes.metrics = [this] { return metrics_.render(); };
     probes.live = [this] { return Clock::now() - last_turn_.load() < std::chrono::seconds(60); };
-    probes.ready = [this] { return ready_.load(); };
+    // Not ready while the relay cannot publish what waits (Kafka down, refusing every message).
+    probes.ready = [this] {
+      const Relay* relay = relay_.load();
+      return ready_.load() && relay != nullptr && relay->publishing();
+    };
     auto server = std::make_unique<HttpServer>(config_.http_addr, probes);
     log::info("run: serving /metrics, /healthz, /readyz on http://" + config_.http_addr);
     return server;
@@ -300,7 +307,7 @@ class Loop {
     const double seconds = std::chrono::duration<double>(last_commit_ - started).count();
     metrics_.count_batch(result.counts, seconds);
     if (summary_.batch_seconds.size() < 1'000'000) summary_.batch_seconds.push_back(seconds);
-    if (!result.outbox.empty()) relay_->wake();
+    if (!result.outbox.empty()) relay_.load()->wake();
     if (!result.package_writes.empty()) renderer_->wake();
   }
 
@@ -363,7 +370,7 @@ class Loop {
   ingest::Outputs outputs_;
   Renderer* renderer_ = nullptr;
   bus::Consumer* consumer_ = nullptr;
-  Relay* relay_ = nullptr;
+  std::atomic<Relay*> relay_{nullptr};
   RunSummary summary_;
   std::atomic<bool> ready_{false};
   std::atomic<Clock::time_point> last_turn_{Clock::now()};

@@ -45,7 +45,7 @@ void check_results(rd_kafka_t* handle, rd_kafka_queue_t* queue, std::chrono::mil
 }  // namespace
 
 void create_topics(const std::string& brokers, const std::vector<std::string>& topics,
-                   int partitions, std::chrono::milliseconds timeout) {
+                   int partitions, std::chrono::milliseconds timeout, const Settings& config) {
   if (topics.empty()) return;
   Handle handle = admin_client(brokers);
   std::vector<rd_kafka_NewTopic_t*> requests;
@@ -58,6 +58,13 @@ void create_topics(const std::string& brokers, const std::vector<std::string>& t
       throw KafkaError("topic " + topic + ": " + error);
     }
     requests.push_back(request);
+    for (const auto& [name, value] : config) {
+      if (rd_kafka_resp_err_t err =
+              rd_kafka_NewTopic_set_config(request, name.c_str(), value.c_str())) {
+        rd_kafka_NewTopic_destroy_array(requests.data(), requests.size());
+        throw KafkaError("topic " + topic + ": " + name + ": " + rd_kafka_err2str(err));
+      }
+    }
   }
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(handle.get()));
   rd_kafka_CreateTopics(handle.get(), requests.data(), requests.size(), nullptr, queue.get());

@@ -10,9 +10,10 @@
 
 namespace kassa::bus {
 
-// Creates the topics that do not exist yet; existing ones are left alone.
+// Creates the topics that do not exist yet; existing ones are left alone. `config`: topic
+// settings such as max.message.bytes.
 void create_topics(const std::string& brokers, const std::vector<std::string>& topics,
-                   int partitions, std::chrono::milliseconds timeout);
+                   int partitions, std::chrono::milliseconds timeout, const Settings& config = {});
 void delete_topics(const std::string& brokers, const std::vector<std::string>& topics,
                    std::chrono::milliseconds timeout);
 

@@ -8,8 +8,8 @@ namespace {
 
 struct Delivery {
   bool done = false;
-  bool ok = false;
-  std::string error;
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
+  std::string reason;
 };
 
 }  // namespace
@@ -23,6 +23,9 @@ Producer::Producer(const std::string& brokers, const Settings& extra) {
       {"linger.ms", "5"},
       {"compression.type", "lz4"},
       {"message.timeout.ms", "30000"},
+      // A topic missing from the cluster fails its messages (unknown topic: the relay parks them)
+      // after this, well before message.timeout.ms would make it look like a passing timeout.
+      {"topic.metadata.propagation.max.ms", "10000"},
   };
   // KASSA_KAFKA_* properties are shared by consumer and producer; leave the consumer's own out.
   static const char* const kConsumerOnly[] = {"group.id",
@@ -49,12 +52,27 @@ Producer::Producer(const std::string& brokers, const Settings& extra) {
 void Producer::delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   auto* delivery = static_cast<Delivery*>(message->_private);
   delivery->done = true;
-  delivery->ok = message->err == RD_KAFKA_RESP_ERR_NO_ERROR;
-  if (!delivery->ok) delivery->error = rd_kafka_err2str(message->err);
+  delivery->error = message->err;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) delivery->reason = rd_kafka_err2str(message->err);
+}
+
+bool Producer::fatal() const {
+  return rd_kafka_fatal_error(handle_.get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 std::vector<bool> Producer::send(const std::vector<Record>& records,
                                  std::chrono::milliseconds timeout, std::string* error) {
+  const auto delivered = deliver(records, timeout);
+  std::vector<bool> ok(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    ok[i] = delivered[i].ok();
+    if (!ok[i] && error != nullptr && error->empty()) *error = delivered[i].reason;
+  }
+  return ok;
+}
+
+std::vector<Delivered> Producer::deliver(const std::vector<Record>& records,
+                                         std::chrono::milliseconds timeout) {
   std::vector<Delivery> deliveries(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
@@ -70,24 +88,25 @@ std::vector<bool> Producer::send(const std::vector<Record>& records,
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
       rd_kafka_poll(handle_.get(), 100);
     }
-    if (err) {
+    if (err) {  // refused before it left (too large for message.max.bytes, unknown topic...)
       deliveries[i].done = true;
-      deliveries[i].error = rd_kafka_err2str(err);
+      deliveries[i].error = err;
+      deliveries[i].reason = rd_kafka_err2str(err);
     }
   }
   rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
-  std::vector<bool> ok(records.size());
+  std::vector<Delivered> out(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
-    ok[i] = deliveries[i].ok;
-    if (!ok[i] && error != nullptr && error->empty())
-      *error = deliveries[i].done ? deliveries[i].error : "no delivery report before the timeout";
+    if (!deliveries[i].done) continue;  // the default: timed out, passing
+    out[i].error = deliveries[i].error;
+    out[i].reason = deliveries[i].reason;
   }
   // Reports that arrive after the timeout must not touch `deliveries` once it is gone.
   if (rd_kafka_outq_len(handle_.get()) > 0) {
     rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_flush(handle_.get(), 5000);
   }
-  return ok;
+  return out;
 }
 
 }  // namespace kassa::bus

@@ -16,6 +16,13 @@ struct Record {
   bool has_key = true;
 };
 
+// What became of one record: acknowledged (error == NO_ERROR), or the error and its words.
+struct Delivered {
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
+  std::string reason = "no delivery report before the timeout";
+  bool ok() const { return error == RD_KAFKA_RESP_ERR_NO_ERROR; }
+};
+
 class Producer {
  public:
   Producer(const std::string& brokers, const Settings& extra = {});
@@ -26,6 +33,12 @@ class Producer {
   // per record: true when the broker acknowledged it. `error` gets the first failure's reason.
   std::vector<bool> send(const std::vector<Record>& records, std::chrono::milliseconds timeout,
                          std::string* error);
+  // The same, with each record's outcome: which error, for the relay to tell a message that can
+  // never be published (bus/produce_errors.hpp) from one to try again.
+  std::vector<Delivered> deliver(const std::vector<Record>& records,
+                                 std::chrono::milliseconds timeout);
+  // librdkafka raised a fatal error (idempotence broken); this producer must be replaced.
+  bool fatal() const;
 
  private:
   static void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void*);

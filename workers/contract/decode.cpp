@@ -86,6 +86,56 @@ std::optional<core::Rejection> check_requisites(const json& document) {
   return std::nullopt;
 }
 
+// Deeper than any event of the contract can be (an item inside a list inside the event is 3).
+// Checked on the bytes before parsing, so a hostile document of a million brackets costs one
+// pass and no recursion anywhere (schema validation and dump() recurse).
+constexpr int kMaxDepth = 32;
+
+bool nested_deeper_than(std::string_view payload, int limit) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : payload) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// PostgreSQL's text and jsonb cannot hold U+0000, so an event carrying one (as \u0000 in any
+// string, member name or value) could never be stored: refused here, before the database.
+// Iterative: the depth is bounded above, but no recursion is needed.
+std::optional<std::string> nul_character_at(const json& document) {
+  std::vector<std::pair<const json*, std::string>> pending = {{&document, "$"}};
+  while (!pending.empty()) {
+    auto [node, path] = std::move(pending.back());
+    pending.pop_back();
+    if (node->is_string()) {
+      if (node->get_ref<const std::string&>().find('\0') != std::string::npos) return path;
+    } else if (node->is_object()) {
+      for (const auto& [name, value] : node->items()) {
+        if (name.find('\0') != std::string::npos) return path + " (a member name)";
+        pending.emplace_back(&value, path + "." + name);
+      }
+    } else if (node->is_array()) {
+      for (std::size_t i = 0; i < node->size(); ++i)
+        pending.emplace_back(&(*node)[i], path + "[" + std::to_string(i) + "]");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<core::EventKind> kind_from_event_type(std::string_view event_type) {
@@ -184,9 +234,19 @@ Decoded Decoder::decode(core::EventKind expected, const std::optional<std::strin
     out.rejection = reject(ErrorCode::invalid_encoding, "payload is not valid UTF-8");
     return out;
   }
+  if (nested_deeper_than(payload, kMaxDepth)) {
+    out.rejection = reject(ErrorCode::schema_violation,
+                           "$: nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    return out;
+  }
   json document = json::parse(payload, nullptr, false);
   if (document.is_discarded()) {
     out.rejection = reject(ErrorCode::invalid_json, "payload is not a JSON document");
+    return out;
+  }
+  if (const auto where = nul_character_at(document)) {
+    out.rejection = reject(ErrorCode::schema_violation,
+                           *where + ": contains a NUL character (\\u0000), which cannot be stored");
     return out;
   }
   if (!document.is_object()) {
@@ -220,9 +280,9 @@ Decoded Decoder::decode(core::EventKind expected, const std::optional<std::strin
   if (!key || *key != order_id) {
     // The key is raw bytes: quote it as text only when it is UTF-8, so that the reason (dead
     // letter, kassa.rejections) stays valid UTF-8 and serializable.
-    const std::string shown = !key                  ? ""
-                              : is_valid_utf8(*key) ? *key
-                                                    : "(base64) " + base64_encode(*key);
+    // A NUL byte cannot go into PostgreSQL text either.
+    const bool printable = key && is_valid_utf8(*key) && key->find('\0') == std::string::npos;
+    const std::string shown = !key ? "" : printable ? *key : "(base64) " + base64_encode(*key);
     out.rejection = reject(ErrorCode::key_mismatch,
                            key ? "message key " + shown + " differs from order_id " + order_id
                                : "message has no key; expected order_id " + order_id);

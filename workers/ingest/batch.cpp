@@ -122,10 +122,11 @@ class Applier {
     ++result_.counts.rejected;
     const std::string code(core::error_code_name(rejection.code));
     ++result_.counts.rejected_by_code[code];
-    result_.outbox.push_back({dead_letter_id(source), outputs_.dlq, source.key,
-                              contract::dead_letter_json(source, rejection, now_, event_id)});
-    result_.rejections.push_back(
-        {source.topic, event_id, code, rejection.message, source.partition, source.offset});
+    result_.outbox.push_back(
+        {dead_letter_id(source), outputs_.dlq, source.key,
+         contract::dead_letter_json(source, rejection, now_, event_id, outputs_.dlq_max_bytes)});
+    result_.rejections.push_back({source.topic, event_id, code, rejection.message, source.payload,
+                                  source.partition, source.offset});
   }
 
   Snapshot snapshot_;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "contract/dead_letter.hpp"
 #include "contract/decode.hpp"
 #include "core/order.hpp"
 #include "core/package.hpp"
@@ -77,6 +78,7 @@ struct OutboxWrite {
 
 struct RejectionWrite {
   std::string source_topic, event_id, error_code, error;
+  std::string payload;  // the original bytes, whole (the dead letter may carry only a prefix)
   std::int32_t partition = 0;
   std::int64_t offset = 0;
 };
@@ -149,6 +151,8 @@ struct Outputs {
   std::string documents = "kassa.documents.v1";
   core::Seller seller;
   std::string atol_callback_url;
+  // KASSA_DLQ_MAX_BYTES: the dead letter's key + serialized value (contract/dead_letter.hpp)
+  std::size_t dlq_max_bytes = contract::kDefaultDeadLetterMaxBytes;
 };
 
 // `now` stamps dead letters (failed_at); the core itself never reads a clock.

@@ -222,15 +222,17 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
                       {"source_offset", row.offset},
                       {"event_id", row.event_id.empty() ? json(nullptr) : json(row.event_id)},
                       {"error_code", row.error_code},
-                      {"error", row.error}});
+                      {"error", row.error},
+                      {"payload", contract::base64_encode(row.payload)}});
+    // The whole original, whatever the dead letter on the topic could carry of it.
     tx.exec_params(
         "INSERT INTO kassa.rejections (source_topic, source_partition, source_offset, event_id, "
-        "error_code, error) "
+        "error_code, error, payload) "
         "SELECT x.source_topic, x.source_partition, x.source_offset, x.event_id, x.error_code, "
-        "x.error "
+        "x.error, decode(x.payload, 'base64') "
         "FROM jsonb_to_recordset($1::jsonb) AS x(source_topic text, source_partition integer, "
         "source_offset bigint, "
-        "  event_id uuid, error_code text, error text) "
+        "  event_id uuid, error_code text, error text, payload text) "
         "ON CONFLICT DO NOTHING",
         rows.dump());
   }

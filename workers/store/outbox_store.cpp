@@ -1,5 +1,7 @@
 #include "store/outbox_store.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace kassa::store {
@@ -11,16 +13,17 @@ std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t l
   if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRelayLock)[0].as<bool>())
     return std::nullopt;
   const auto rows = tx.exec_params(
-      "SELECT id, topic, message_key, payload, message_id::text FROM kassa.outbox "
-      "WHERE published_at IS NULL ORDER "
-      "BY id LIMIT $1",
+      "SELECT id, topic, message_key, payload, message_id::text, attempts FROM kassa.outbox "
+      "WHERE published_at IS NULL AND failed_at IS NULL "
+      "  AND (next_attempt_at IS NULL OR next_attempt_at <= now()) "
+      "ORDER BY id LIMIT $1",
       static_cast<std::int64_t>(limit));
   std::vector<OutboxRow> out;
   out.reserve(rows.size());
   for (const auto& row : rows) {
     const pqxx::binarystring key(row[2]), payload(row[3]);
     out.push_back({row[0].as<std::int64_t>(), row[4].as<std::string>(), row[1].as<std::string>(),
-                   key.str(), payload.str()});
+                   key.str(), payload.str(), row[5].as<int>()});
   }
   return out;
 }
@@ -33,10 +36,76 @@ void mark_published(pqxx::work& tx, const std::vector<std::int64_t>& ids) {
       nlohmann::json(ids).dump());
 }
 
+void mark_retry(pqxx::work& tx, std::int64_t id, const std::string& error,
+                std::chrono::milliseconds backoff) {
+  tx.exec_params(
+      "UPDATE kassa.outbox SET attempts = attempts + 1, last_error = $2, "
+      "  next_attempt_at = clock_timestamp() + make_interval(secs => $3) WHERE id = $1",
+      id, error, static_cast<double>(backoff.count()) / 1000.0);
+}
+
+void mark_parked(pqxx::work& tx, std::int64_t id, const std::string& error) {
+  tx.exec_params(
+      "UPDATE kassa.outbox SET attempts = attempts + 1, last_error = $2, failed_at = "
+      "clock_timestamp() "
+      "WHERE id = $1",
+      id, error);
+}
+
+OutboxGauges outbox_gauges(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection);
+  OutboxGauges out;
+  // Each on its partial index: small however large the published history is.
+  out.waiting = tx.exec1(
+                      "SELECT count(*) FROM kassa.outbox "
+                      "WHERE published_at IS NULL AND failed_at IS NULL")[0]
+                    .as<std::int64_t>();
+  out.oldest_waiting_age =
+      tx.exec1(
+            "SELECT coalesce(extract(epoch FROM now() - (SELECT created_at FROM kassa.outbox "
+            "WHERE published_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT 1)), 0)::float8")[0]
+          .as<double>();
+  out.parked = tx.exec1(
+                     "SELECT count(*) FROM kassa.outbox "
+                     "WHERE published_at IS NULL AND failed_at IS NOT NULL")[0]
+                   .as<std::int64_t>();
+  return out;
+}
+
 std::int64_t count_unpublished(pqxx::connection& connection) {
   pqxx::read_transaction tx(connection);
   return tx.exec1("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL")[0]
       .as<std::int64_t>();
+}
+
+std::vector<ParkedRow> list_parked(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection);
+  std::vector<ParkedRow> out;
+  for (const auto& row : tx.exec(
+           "SELECT id, message_id::text, topic, encode(message_key, 'escape'), "
+           "  octet_length(payload), coalesce(last_error, ''), "
+           "  to_char(failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), attempts "
+           "FROM kassa.outbox WHERE published_at IS NULL AND failed_at IS NOT NULL ORDER BY id"))
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                   row[3].as<std::string>(), row[5].as<std::string>(), row[6].as<std::string>(),
+                   row[4].as<std::int64_t>(), row[7].as<int>()});
+  return out;
+}
+
+std::vector<std::int64_t> retry_parked(pqxx::connection& connection,
+                                       const std::vector<std::int64_t>& ids, bool all) {
+  pqxx::work tx(connection);
+  const auto rows = tx.exec_params(
+      "UPDATE kassa.outbox SET failed_at = NULL, next_attempt_at = NULL "
+      "WHERE published_at IS NULL AND failed_at IS NOT NULL "
+      "  AND ($2 OR id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)) "
+      "RETURNING id",
+      nlohmann::json(ids).dump(), all);
+  tx.commit();
+  std::vector<std::int64_t> out;
+  for (const auto& row : rows) out.push_back(row[0].as<std::int64_t>());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::int64_t delete_published(pqxx::connection& connection, std::chrono::seconds older_than,

@@ -1,0 +1,358 @@
+// No message jams kassa (issue 18): hostile input between valid events, and outbox rows Kafka
+// will never take. On the real broker and database, with `kassa run --until-caught-up` as a child
+// process that must exit by itself within a bounded wait.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "app/relay.hpp"
+#include "contract/dead_letter.hpp"
+#include "contract/decode.hpp"
+#include "contract/encoding.hpp"
+#include "harness.hpp"
+
+namespace kassa::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kMerchant = "0b6f3c1e-2a4d-4e5f-8a9b-1c2d3e4f5a6b";
+constexpr auto kRunDeadline = std::chrono::minutes(3);
+
+std::string uuid(int n) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "00000000-0000-4000-8000-%012d", n);
+  return buffer;
+}
+
+json item(int n, const std::string& name = "Электрочайник") {
+  return {{"sku", "SKU-" + std::to_string(n)},
+          {"name", name},
+          {"quantity", "1"},
+          {"measure", "шт"},
+          {"measure_code", "796"},
+          {"price", 100},
+          {"total_amount", 100},
+          {"vat_code", "RUS_VAT22"},
+          {"type", "commodity"}};
+}
+
+json payment(const std::string& order, const std::string& event, int lines = 1) {
+  json items = json::array();
+  for (int i = 0; i < lines; ++i)
+    items.push_back(item(i, "Электрочайник с длинным названием, модель " + std::to_string(i) +
+                                ", цвет «серебристый», объём 1,7 л, мощность 2200 Вт"));
+  return {{"event_id", event},
+          {"event_type", "payment.succeeded"},
+          {"schema_version", 1},
+          {"occurred_at", "2026-02-10T09:00:00Z"},
+          {"order_id", order},
+          {"merchant_id", kMerchant},
+          {"payment_id", "pay-" + order.substr(24)},
+          {"merchant_order_id", "A-" + order.substr(24)},
+          {"amount", 100 * lines},
+          {"currency", "RUB"},
+          {"customer", {{"type", "private"}, {"email", "buyer@example.com"}}},
+          {"items", items}};
+}
+
+bool valid_dead_letter(const json& letter) {
+  const json document = json::parse(contract::schema_text("dead_letter.v1.json"));
+  valijson::Schema schema;
+  valijson::SchemaParser parser;
+  valijson::adapters::NlohmannJsonAdapter adapter(document);
+  parser.populateSchema(adapter, schema);
+  valijson::Validator validator;
+  valijson::adapters::NlohmannJsonAdapter target(letter);
+  return validator.validate(schema, target, nullptr);
+}
+
+// Runs `kassa ARGS...` to its end, which must come within `deadline`; returns the exit status.
+int run_kassa(const std::vector<std::string>& args, const std::vector<std::string>& environment,
+              std::chrono::milliseconds deadline = kRunDeadline) {
+  std::vector<std::string> argv = {kassa_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process process(argv, environment);
+  const auto status = process.wait_for(deadline);
+  if (!status) {
+    ADD_FAILURE() << "kassa " << args.front() << " did not exit within the deadline";
+    return -1;  // the destructor kills it
+  }
+  return *status;
+}
+
+// Every receipt on the topic exactly once, and exactly those kassa issued.
+void expect_receipts_once(Sandbox& box) {
+  std::map<std::string, int> copies;
+  for (const auto& m : box.read_topic(box.config.topic_receipts))
+    ++copies[json::parse(m.value).at("receipt_id").get<std::string>()];
+  std::set<std::string> issued;
+  for (const auto& row : box.query("SELECT receipt_id::text FROM kassa.receipts"))
+    issued.insert(row[0].as<std::string>());
+  EXPECT_FALSE(issued.empty());
+  for (const auto& [id, n] : copies)
+    EXPECT_EQ(n, 1) << "receipt " << id << " published " << n << "x";
+  std::set<std::string> published;
+  for (const auto& [id, n] : copies) published.insert(id);
+  EXPECT_EQ(published, issued);
+}
+
+TEST(Hostile, EveryBadMessageIsDeadLetteredOnceAndEveryGoodOnePublishedOnce) {
+  Sandbox box("hostile");
+  // The input topic takes messages up to 4 MB, as a producer might have configured it.
+  box.config.topic_payments += ".big";
+  box.create_topic(box.config.topic_payments, 3, {{"max.message.bytes", "4000000"}});
+
+  struct Input {
+    std::string why;
+    std::optional<std::string> key;
+    std::string value;
+    std::string code;  // empty: a valid payment
+    bool truncated = false;
+  };
+  std::vector<Input> inputs;
+  auto good = [&](int n) {
+    inputs.push_back({"valid payment " + std::to_string(n), uuid(n),
+                      payment(uuid(n), uuid(100 + n)).dump(), ""});
+  };
+  const std::size_t limit = contract::kDefaultDeadLetterMaxBytes;
+  good(1);
+  {
+    const std::string big = payment(uuid(50), uuid(150), 5000).dump();
+    EXPECT_GT(big.size(), 1'100'000u) << "the observed case: a 5,000-line payment of ~1.2 MB";
+    inputs.push_back({"5,000 lines", uuid(50), big, "schema_violation", true});
+  }
+  good(2);
+  // Not JSON, so the letter is the text plus ~300 bytes of fields: just under and just over.
+  inputs.push_back(
+      {"just under the limit", uuid(51), std::string(limit - 1000, 'x'), "invalid_json"});
+  inputs.push_back(
+      {"just over the limit", uuid(52), std::string(limit, 'x'), "invalid_json", true});
+  good(3);
+  {
+    json nul = payment(uuid(53), uuid(153));
+    nul["items"][0]["name"] = std::string("чайник\0", sizeof("чайник\0") - 1);
+    inputs.push_back({"a NUL character", uuid(53), nul.dump(), "schema_violation"});
+    json nul_name = payment(uuid(54), uuid(154));
+    nul_name[std::string("\0", 1)] = "x";
+    inputs.push_back({"a NUL member name", uuid(54), nul_name.dump(), "schema_violation"});
+  }
+  inputs.push_back({"invalid UTF-8", uuid(55), "{\"name\": \"\xc3\x28\xff\"}", "invalid_encoding"});
+  {
+    std::string deep = payment(uuid(56), uuid(156)).dump();
+    deep.insert(deep.size() - 1, ",\"x\":" + std::string(200'000, '[') + std::string(200'000, ']'));
+    inputs.push_back({"nested 200,000 deep", uuid(56), deep, "schema_violation"});
+  }
+  inputs.push_back({"a key with a NUL byte", std::string("\0k", 2),
+                    payment(uuid(57), uuid(157)).dump(), "key_mismatch"});
+  good(4);
+  inputs.push_back({"empty", uuid(58), "", "invalid_json"});
+  inputs.push_back({"null", uuid(59), "null", "schema_violation"});
+  inputs.push_back({"no key", std::nullopt, payment(uuid(60), uuid(160)).dump(), "key_mismatch"});
+  {
+    // Characters JSON escapes, over the limit: escaping doubles them in the letter.
+    std::string quotes;
+    while (quotes.size() < limit / 2 + 1000) quotes += "\"\\\n";
+    inputs.push_back({"escapes over the limit", uuid(61), quotes, "invalid_json", true});
+  }
+  good(5);
+  for (const auto& input : inputs)
+    box.publish_raw(box.config.topic_payments, input.key, input.value);
+
+  EXPECT_EQ(run_kassa({"run", "--until-caught-up"}, Sandbox::environment(box.config)), 0);
+
+  // Dead letters: one per bad input, by source offset, each with its code, each within the limit.
+  std::map<std::string, int> per_offset;
+  std::map<std::size_t, int> per_input;
+  for (const auto& m : box.read_topic(box.config.topic_dlq)) {
+    EXPECT_LE(m.value.size() + (m.key ? m.key->size() : 0), limit);
+    const json letter = json::parse(m.value);
+    EXPECT_TRUE(valid_dead_letter(letter)) << m.value.substr(0, 500);
+    ++per_offset[std::to_string(letter.at("partition").get<int>()) + "@" +
+                 std::to_string(letter.at("offset").get<long>())];
+    const bool truncated = letter.value("payload_truncated", false);
+    const std::string payload = letter.at("payload").get<std::string>();
+    bool matched = false;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const auto& input = inputs[i];
+      const bool same = truncated ? letter.at("payload_sha256") == contract::sha256_hex(input.value)
+                                  : payload == (letter.contains("payload_encoding")
+                                                    ? contract::base64_encode(input.value)
+                                                    : input.value);
+      if (!same) continue;
+      matched = true;
+      ++per_input[i];
+      EXPECT_EQ(letter.at("error_code"), input.code) << input.why << ": " << letter.at("error");
+      EXPECT_EQ(truncated, input.truncated) << input.why;
+      if (truncated) {
+        EXPECT_EQ(letter.at("payload_bytes"), input.value.size()) << input.why;
+        EXPECT_EQ(input.value.compare(0, payload.size(), payload), 0) << input.why;
+        EXPECT_GT(payload.size(), 100'000u) << input.why << ": as much as fits";
+      }
+    }
+    EXPECT_TRUE(matched) << "a dead letter of no input: " << m.value.substr(0, 300);
+  }
+  for (const auto& [offset, n] : per_offset) EXPECT_EQ(n, 1) << "source offset " << offset;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    EXPECT_EQ(per_input[i], inputs[i].code.empty() ? 0 : 1) << inputs[i].why;
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.rejections WHERE error_code = 'internal_error'"),
+            0);
+
+  // The whole original stays with the rejection.
+  for (const auto& input : inputs) {
+    if (!input.truncated) continue;
+    EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.rejections WHERE encode(sha256(payload), "
+                         "'hex') = '" +
+                         contract::sha256_hex(input.value) +
+                         "' AND octet_length(payload) = " + std::to_string(input.value.size())),
+              1)
+        << input.why;
+  }
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.rejections WHERE payload IS NULL"), 0);
+
+  // Good payments: applied, their receipts published once each.
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.ledger"), 5);
+  expect_receipts_once(box);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"), 0)
+      << "nothing waiting, nothing parked";
+}
+
+TEST(Hostile, ARowKafkaRefusesIsParkedAndTheRowsBehindItArePublishedOnce) {
+  Sandbox box("parking");
+  const std::string missing = box.config.topic_receipts + ".missing";
+  {
+    pqxx::connection connection(box.config.pg_dsn);
+    pqxx::work tx(connection);
+    // Before anything kassa writes: a message for a topic that does not exist, and one larger
+    // than any producer takes (librdkafka's message.max.bytes, 1,000,000).
+    tx.exec_params(
+        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
+        "(gen_random_uuid(), $1, 'k1'::bytea, convert_to('{\"n\": 1}', 'UTF8')), "
+        "(gen_random_uuid(), $2, 'k2'::bytea, convert_to(repeat('y', 1500000), 'UTF8'))",
+        missing, box.config.topic_receipts);
+    tx.commit();
+  }
+  const std::int64_t unknown_row = box.scalar("SELECT min(id) FROM kassa.outbox");
+  const std::int64_t large_row = box.scalar("SELECT max(id) FROM kassa.outbox");
+  for (int n = 1; n <= 3; ++n)
+    box.publish_raw(box.config.topic_payments, uuid(n), payment(uuid(n), uuid(100 + n)).dump());
+  const auto env =
+      Sandbox::environment(box.config, {{"KASSA_KAFKA_TOPIC_METADATA_PROPAGATION_MAX_MS", "2000"}});
+
+  EXPECT_EQ(run_kassa({"run", "--until-caught-up"}, env), 0)
+      << "parked rows do not hold a bounded run";
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE failed_at IS NOT NULL"), 2);
+  EXPECT_EQ(
+      box.scalar("SELECT count(*) FROM kassa.outbox WHERE id = " + std::to_string(unknown_row) +
+                 " AND failed_at IS NOT NULL AND attempts = 1 AND last_error ILIKE '%topic%'"),
+      1);
+  EXPECT_EQ(
+      box.scalar("SELECT count(*) FROM kassa.outbox WHERE id = " + std::to_string(large_row) +
+                 " AND failed_at IS NOT NULL AND attempts = 1 AND last_error ILIKE '%too large%'"),
+      1);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL AND "
+                       "failed_at IS NULL"),
+            0);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.receipts"), 3);
+  expect_receipts_once(box);
+
+  // The gauges say so.
+  {
+    app::Metrics metrics;
+    app::Relay relay(box.config, &metrics);
+    EXPECT_EQ(relay.refresh_gauges(), 0);
+    const std::string text = metrics.render();
+    EXPECT_NE(text.find("kassa_outbox_rows_parked 2"), std::string::npos) << text;
+    EXPECT_NE(text.find("kassa_outbox_rows_waiting 0"), std::string::npos) << text;
+    EXPECT_TRUE(relay.publishing());
+  }
+
+  // The operator's view, then the fix and the retry.
+  const std::string listed = command_output("env -i " + [&] {
+    std::string vars;
+    for (const auto& e : env) vars += "'" + e + "' ";
+    return vars;
+  }() + kassa_binary() + " outbox list");
+  EXPECT_NE(listed.find(missing), std::string::npos) << listed;
+  EXPECT_NE(listed.find("1500000"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("2 parked"), std::string::npos) << listed;
+
+  EXPECT_EQ(run_kassa({"outbox", "retry"}, env), 2) << "neither ids nor --all";
+  EXPECT_EQ(run_kassa({"outbox", "retry", "--all", "1"}, env), 2) << "both";
+  EXPECT_EQ(run_kassa({"outbox", "retry", "999999"}, env), 1) << "not a parked row";
+  EXPECT_EQ(run_kassa({"outbox", "--help"}, env), 0);
+
+  box.create_topic(missing, 1);
+  EXPECT_EQ(run_kassa({"outbox", "retry", std::to_string(unknown_row)}, env), 0);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE failed_at IS NOT NULL"), 1);
+  EXPECT_EQ(run_kassa({"run", "--until-caught-up"}, env), 0);
+  const auto delivered = box.read_topic(missing);
+  ASSERT_EQ(delivered.size(), 1u) << "published once after the fix";
+  EXPECT_EQ(delivered[0].value, "{\"n\": 1}");
+  EXPECT_EQ(
+      box.scalar("SELECT count(*) FROM kassa.outbox WHERE id = " + std::to_string(unknown_row) +
+                 " AND published_at IS NOT NULL AND failed_at IS NULL"),
+      1);
+  expect_receipts_once(box);
+
+  // Retrying what is still wrong parks it again, and nothing else moves.
+  EXPECT_EQ(run_kassa({"outbox", "retry", "--all"}, env), 0);
+  EXPECT_EQ(run_kassa({"run", "--until-caught-up"}, env), 0);
+  EXPECT_EQ(box.scalar("SELECT attempts FROM kassa.outbox WHERE id = " + std::to_string(large_row) +
+                       " AND failed_at IS NOT NULL"),
+            2);
+  EXPECT_EQ(box.read_topic(missing).size(), 1u);
+  expect_receipts_once(box);
+}
+
+TEST(Hostile, ReadinessFollowsWhetherTheRelayCanPublish) {
+  Sandbox box("ready");
+  {
+    pqxx::connection connection(box.config.pg_dsn);
+    pqxx::work tx(connection);
+    tx.exec_params(
+        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
+        "(gen_random_uuid(), $1, 'k'::bytea, convert_to('{}', 'UTF8'))",
+        box.config.topic_receipts);
+    tx.commit();
+  }
+  // A broker nobody listens on: the attempt fails for a passing reason.
+  app::Config down = box.config;
+  down.brokers = "127.0.0.1:1";
+  down.kafka_extra = {{"message.timeout.ms", "1000"}};
+  app::Metrics metrics;
+  app::Relay stuck(down, &metrics);
+  EXPECT_EQ(stuck.run_once(), 0u);
+  EXPECT_EQ(stuck.refresh_gauges(), 1);
+  EXPECT_FALSE(stuck.publishing()) << "rows wait and the last attempt failed";
+  EXPECT_NE(metrics.render().find("kassa_outbox_rows_waiting 1"), std::string::npos);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE attempts = 1 AND failed_at IS NULL "
+                       "AND next_attempt_at > now() AND last_error IS NOT NULL"),
+            1)
+      << "waiting with backoff, not parked";
+  EXPECT_EQ(stuck.run_once(), 0u) << "in backoff: not tried again at once";
+
+  // Once the row is published (here by a relay that reaches Kafka), the stuck one is ready again.
+  {
+    pqxx::connection connection(box.config.pg_dsn);
+    pqxx::work tx(connection);
+    tx.exec("UPDATE kassa.outbox SET next_attempt_at = NULL");
+    tx.commit();
+  }
+  app::Relay working(box.config, nullptr);
+  EXPECT_EQ(working.run_once(), 1u);
+  EXPECT_TRUE(working.publishing());
+  EXPECT_EQ(stuck.refresh_gauges(), 0);
+  EXPECT_TRUE(stuck.publishing());
+  EXPECT_EQ(box.read_topic(box.config.topic_receipts).size(), 1u);
+}
+
+}  // namespace
+}  // namespace kassa::testing
