@@ -3,6 +3,8 @@
 // process that must exit by itself within a bounded wait.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -310,6 +312,52 @@ TEST(Hostile, ARowKafkaRefusesIsParkedAndTheRowsBehindItArePublishedOnce) {
             2);
   EXPECT_EQ(box.read_topic(missing).size(), 1u);
   expect_receipts_once(box);
+}
+
+// A package whose files cannot be placed (here the documents folder is a regular file) waits with
+// backoff; the receipt behind it is published at once; once the folder is fixed, the package
+// goes out exactly once with its files.
+TEST(Hostile, APackageWhoseFilesCannotBePlacedWaitsWithoutHoldingTheRest) {
+  Sandbox box("unplaced");
+  const std::string package_id = "5f0c1e2d-3b4a-4c5d-8e6f-708192a3b4c5";
+  const std::string merchant = "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d";
+  {
+    pqxx::connection connection(box.config.pg_dsn);
+    pqxx::work tx(connection);
+    tx.exec_params(
+        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
+        "($1::uuid, $2, 'order-p'::bytea, convert_to($3, 'UTF8')), "
+        "(gen_random_uuid(), $4, 'order-r'::bytea, convert_to('{\"receipt\": 1}', 'UTF8'))",
+        package_id, box.config.topic_documents,
+        "{\"package_id\": \"" + package_id + "\", \"merchant_id\": \"" + merchant + "\"}",
+        box.config.topic_receipts);
+    tx.commit();
+  }
+  const std::string blocked = box.config.documents_dir + ".not-a-folder";
+  std::filesystem::create_directories(std::filesystem::path(blocked).parent_path());
+  std::ofstream(blocked) << "a file where the documents folder should be";
+  app::Config broken = box.config;
+  broken.documents_dir = blocked;
+  {
+    app::Relay relay(broken, nullptr);
+    relay.run_once();
+    EXPECT_EQ(box.read_topic(box.config.topic_receipts).size(), 1u) << "the receipt went out";
+    EXPECT_TRUE(box.read_topic(box.config.topic_documents).empty());
+    EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL AND "
+                         "failed_at IS NULL AND attempts = 1 AND last_error LIKE 'placing%'"),
+              1);
+  }
+  // Fixed folder: the package is published once the backoff (1 s) has passed.
+  app::Relay relay(box.config, nullptr);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL") > 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    relay.run_once();
+  EXPECT_EQ(box.read_topic(box.config.topic_documents).size(), 1u);
+  EXPECT_EQ(box.read_topic(box.config.topic_receipts).size(), 1u);
+  EXPECT_TRUE(
+      std::filesystem::is_directory(box.config.documents_dir + "/" + merchant + "/" + package_id));
+  std::filesystem::remove(blocked);
 }
 
 TEST(Hostile, ReadinessFollowsWhetherTheRelayCanPublish) {

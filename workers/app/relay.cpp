@@ -67,26 +67,46 @@ std::size_t Relay::run_once() {
   pqxx::work tx(impl_->database.connection());
   const auto rows = store::claim_outbox(tx, impl_->config.relay_batch);
   if (!rows || rows->empty()) return 0;
-  // A package is announced only once its files are in the documents folder.
-  if (!impl_->config.documents_dir.empty()) {
-    for (const auto& row : *rows) {
-      if (row.topic != impl_->config.topic_documents) continue;
-      const auto merchant = nlohmann::json::parse(row.payload).at("merchant_id").get<std::string>();
-      place_files(package_folder(impl_->config.documents_dir, merchant, row.message_id),
-                  store::package_files(tx, row.message_id));
+  // A package is announced only once its files are in the documents folder. A package whose files
+  // cannot be placed now (a full disk, a folder without permission) waits with backoff like a
+  // passing produce error, and never holds up the rows beside it.
+  std::size_t unplaced = 0;
+  std::string unplaced_error;
+  std::vector<store::OutboxRow> ready;
+  ready.reserve(rows->size());
+  for (const auto& row : *rows) {
+    if (!impl_->config.documents_dir.empty() && row.topic == impl_->config.topic_documents) {
+      try {
+        pqxx::subtransaction files(tx, "files");
+        const auto merchant =
+            nlohmann::json::parse(row.payload).at("merchant_id").get<std::string>();
+        place_files(package_folder(impl_->config.documents_dir, merchant, row.message_id),
+                    store::package_files(files, row.message_id));
+        files.commit();
+      } catch (const std::exception& e) {
+        store::mark_retry(tx, row.id, std::string("placing the package's files: ") + e.what(),
+                          retry_backoff(row.attempts + 1));
+        if (unplaced++ == 0) unplaced_error = e.what();
+        continue;
+      }
     }
+    ready.push_back(row);
   }
+  if (unplaced > 0)
+    log::warn("relay: " + std::to_string(unplaced) + " packages' files could not be placed (" +
+              unplaced_error + "); retried with backoff");
+  const std::vector<store::OutboxRow>* rows_to_send = &ready;
   std::vector<bus::Record> records;
-  records.reserve(rows->size());
-  for (const auto& row : *rows) records.push_back({row.topic, row.key, row.payload, true});
+  records.reserve(rows_to_send->size());
+  for (const auto& row : *rows_to_send) records.push_back({row.topic, row.key, row.payload, true});
   const auto delivered = impl_->producer->deliver(records, std::chrono::seconds(30));
   fault_point("relay_after_publish");
   // Every acknowledged row is marked, whatever failed before it (order per key: see above).
   std::vector<std::int64_t> published;
-  std::size_t parked = 0, failed = 0;
+  std::size_t parked = 0, failed = unplaced;
   std::string first_error;
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    const auto& row = (*rows)[i];
+  for (std::size_t i = 0; i < rows_to_send->size(); ++i) {
+    const auto& row = (*rows_to_send)[i];
     const auto& outcome = delivered[i];
     if (outcome.ok()) {
       published.push_back(row.id);
@@ -114,9 +134,9 @@ std::size_t Relay::run_once() {
     impl_->metrics->outbox_published.Increment(static_cast<double>(published.size()));
     impl_->metrics->outbox_failures.Increment(static_cast<double>(parked + failed));
   }
-  if (failed > 0)
-    log::warn("relay: Kafka did not acknowledge " + std::to_string(failed) + " outbox messages (" +
-              first_error + "); they will be retried with backoff");
+  if (failed > unplaced)
+    log::warn("relay: Kafka did not acknowledge " + std::to_string(failed - unplaced) +
+              " outbox messages (" + first_error + "); they will be retried with backoff");
   if (!published.empty() || failed == 0) {
     impl_->last_attempt_failed = false;
     impl_->last_progress = Clock::now();
