@@ -9,15 +9,12 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "app/relay.hpp"
 #include "contract/dead_letter.hpp"
 #include "contract/decode.hpp"
 #include "contract/encoding.hpp"
+#include "contract/schema.hpp"
 #include "harness.hpp"
 
 namespace kassa::testing {
@@ -66,14 +63,8 @@ json payment(const std::string& order, const std::string& event, int lines = 1) 
 }
 
 bool valid_dead_letter(const json& letter) {
-  const json document = json::parse(contract::schema_text("dead_letter.v1.json"));
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter adapter(document);
-  parser.populateSchema(adapter, schema);
-  valijson::Validator validator;
-  valijson::adapters::NlohmannJsonAdapter target(letter);
-  return validator.validate(schema, target, nullptr);
+  static contract::SchemaValidator schema("dead_letter.v1.json");
+  return !schema.problems(letter);
 }
 
 // Runs `kassa ARGS...` to its end, which must come within `deadline`; returns the exit status.

@@ -4,14 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "contract/dead_letter.hpp"
 #include "contract/decode.hpp"
 #include "contract/encoding.hpp"
+#include "contract/schema.hpp"
 
 namespace kassa::contract {
 namespace {
@@ -32,14 +29,8 @@ core::Source source_with(std::string payload, std::string key = "order-1") {
 }
 
 bool schema_valid(const json& letter) {
-  const json schema_document = json::parse(schema_text("dead_letter.v1.json"));
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_document);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::adapters::NlohmannJsonAdapter target(letter);
-  return validator.validate(schema, target, nullptr);
+  static contract::SchemaValidator schema("dead_letter.v1.json");
+  return !schema.problems(letter);
 }
 
 std::size_t untruncated_size(const core::Source& source) {
