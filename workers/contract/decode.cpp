@@ -244,7 +244,11 @@ Decoded Decoder::decode(core::EventKind expected, const std::optional<std::strin
     out.rejection = reject(ErrorCode::invalid_json, "payload is not a JSON document");
     return out;
   }
-  if (const auto where = nul_character_at(document)) {
+  // A NUL can only arrive escaped (a raw one is not JSON): documents without the escape skip the
+  // walk, which would otherwise build a path for every value of every event.
+  if (const auto where = payload.find("\\u0000") == std::string_view::npos
+                             ? std::nullopt
+                             : nul_character_at(document)) {
     out.rejection = reject(ErrorCode::schema_violation,
                            *where + ": contains a NUL character (\\u0000), which cannot be stored");
     return out;

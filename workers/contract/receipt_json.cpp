@@ -52,6 +52,14 @@ class Writer {
   bool first_ = true;
 };
 
+// "phones": [...] (tags 1171, 1073, 1074), left out when there are none.
+void phones(Writer& w, const std::vector<std::string>& list) {
+  if (list.empty()) return;
+  w.key("phones").open('[');
+  for (const auto& phone : list) w.string(phone);
+  w.close(']');
+}
+
 }  // namespace
 
 std::string receipt_id(const core::Receipt& receipt) {
@@ -106,25 +114,19 @@ std::string receipt_json(const core::Receipt& r, const core::Seller& seller,
       w.key("paying_agent").open('{');
       if (!seller.paying_agent_operation.empty())
         w.key("operation").string(seller.paying_agent_operation);
-      if (!seller.paying_agent_phones.empty()) w.key("phones").open('[');
-      for (const auto& phone : seller.paying_agent_phones) w.string(phone);
-      if (!seller.paying_agent_phones.empty()) w.close(']');
+      phones(w, seller.paying_agent_phones);
       w.close('}');
     }
     if (!seller.payments_operator_phones.empty()) {
-      w.key("receive_payments_operator").open('{').key("phones").open('[');
-      for (const auto& phone : seller.payments_operator_phones) w.string(phone);
-      w.close(']').close('}');
+      w.key("receive_payments_operator").open('{');
+      phones(w, seller.payments_operator_phones);
+      w.close('}');
     }
     w.close('}');
     w.key("supplier_info").open('{');
     w.key("inn").string(r.supplier.inn);
     if (!r.supplier.name.empty()) w.key("name").string(r.supplier.name);
-    if (!r.supplier.phones.empty()) {
-      w.key("phones").open('[');
-      for (const auto& phone : r.supplier.phones) w.string(phone);
-      w.close(']');
-    }
+    phones(w, r.supplier.phones);
     w.close('}');
     w.close('}');
   }
