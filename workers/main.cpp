@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   kassa::cli::add_reconcile(app, context, status);
   kassa::cli::add_documents(app, context, status);
   kassa::cli::add_outbox(app, context, status);
+  kassa::cli::add_replay(app, context, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

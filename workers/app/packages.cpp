@@ -192,4 +192,20 @@ void Renderer::drain(const std::atomic<bool>& stop) {
   }
 }
 
+std::string package_body(pqxx::transaction_base& tx, core::Package package, const Config& config,
+                         bool rendered) {
+  if (!rendered)
+    return contract::package_json(package,
+                                  std::vector<contract::DocumentFiles>(package.documents.size()));
+  const auto edo_ids = store::merchant_edo_ids(tx, {package.merchant_id});
+  const auto edo = edo_ids.find(package.merchant_id);
+  package.principal_edo_id = edo == edo_ids.end() ? "" : edo->second;
+  package.agent_edo_id = config.seller_edo_id;
+  package.signer = config.signer;
+  render::RenderOptions options;
+  options.font_dir = config.font_dir;
+  if (!config.smtp_addr.empty()) options.mail_from = config.smtp_from;
+  return finished(package, render::render_package(package, options), options).body;
+}
+
 }  // namespace kassa::app

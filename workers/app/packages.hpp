@@ -28,6 +28,13 @@ namespace kassa::app {
 // Step 1: fills result.counters and result.package_writes (bodies without files yet).
 void issue_packages(pqxx::work& tx, ingest::BatchResult& result);
 
+// The body kassa.packages holds for a numbered package: before rendering (`rendered` false) the
+// package alone, once rendered the message as published, its files drawn as the renderer draws
+// them (same EDO ids, signer and options, so the same bytes). For kassa replay --dry-run, which
+// compares stored packages with those rebuilt from history.
+std::string package_body(pqxx::transaction_base& tx, core::Package package, const Config& config,
+                         bool rendered);
+
 // What the FNS XML takes from configuration: the signer and the agent's EDO participant id.
 struct FnsSettings {
   core::Signer signer;

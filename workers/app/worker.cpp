@@ -6,14 +6,11 @@
 #include <thread>
 
 #include "app/background.hpp"
+#include "app/batch_writer.hpp"
 #include "app/clock.hpp"
 #include "app/http_server.hpp"
-#include "app/mailer.hpp"
-#include "app/packages.hpp"
-#include "app/relay.hpp"
+#include "app/publishers.hpp"
 #include "bus/consumer.hpp"
-#include "contract/dead_letter.hpp"
-#include "contract/encoding.hpp"
 #include "store/batch_store.hpp"
 #include "store/database.hpp"
 #include "store/migrate.hpp"
@@ -33,20 +30,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Non-transient failures that one message can cause: data and integrity errors from PostgreSQL,
-// and errors from kassa's own code (a bug). Everything else is the environment: retry.
-bool is_poison(const std::exception& error) {
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
-    if (store::is_transient(error)) return false;
-    const std::string state = sql->sqlstate();
-    return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
-  }
-  if (dynamic_cast<const pqxx::failure*>(&error) != nullptr)
-    return false;  // connection-level trouble
-  return dynamic_cast<const std::logic_error*>(&error) != nullptr ||
-         dynamic_cast<const nlohmann::json::exception*>(&error) != nullptr;
-}
-
 class Loop {
  public:
   Loop(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop)
@@ -54,14 +37,7 @@ class Loop {
         options_(options),
         metrics_(metrics),
         stop_(stop),
-        database_(config.pg_dsn) {
-    outputs_.dlq = config.topic_dlq;
-    outputs_.receipts = config.topic_receipts;
-    outputs_.seller = config.seller;
-    outputs_.atol_callback_url = config.atol_callback_url;
-    outputs_.documents = config.topic_documents;
-    outputs_.dlq_max_bytes = config.dlq_max_bytes;
-  }
+        writer_(config, metrics, stop, hooks()) {}
 
   RunSummary run() {
     const auto started = Clock::now();
@@ -93,26 +69,8 @@ class Loop {
                 " partitions)");
     }
 
-    // Whatever ends the loop, each background thread is stopped and joined before the object it
-    // runs goes away (BackgroundThread's destructor, declared after its object).
-    Relay relay(config_, &metrics_);
-    relay_ = &relay;
-    BackgroundThread relay_thread(relay);
-
-    // The mailer, when e-mail is configured: its own thread, since an SMTP server may be slow.
-    std::unique_ptr<Mailer> mailer;
-    if (!config_.smtp_addr.empty()) mailer = std::make_unique<Mailer>(config_, &metrics_);
-    std::optional<BackgroundThread> mailer_thread;
-    if (mailer) mailer_thread.emplace(*mailer);
-
-    // The renderer draws the packages' files off the consumer's path; what it finishes goes to
-    // the relay (package messages) and the mailer (e-mails).
-    Renderer renderer(config_, [&relay, &mailer] {
-      relay.wake();
-      if (mailer) mailer->wake();
-    });
-    renderer_ = &renderer;
-    BackgroundThread renderer_thread(renderer);
+    Publishers publishers(config_, metrics_);
+    publishers_ = &publishers;
     ready_ = true;
 
     auto last_progress = Clock::now();
@@ -121,7 +79,7 @@ class Loop {
       heartbeat();
       if (!messages.empty()) {
         if (!first_message_) first_message_ = Clock::now();
-        process(std::move(messages));
+        writer_.write(std::move(messages));
       }
       if (options_.until_caught_up && caught_up(targets)) {
         summary_.caught_up = true;
@@ -137,17 +95,8 @@ class Loop {
     log::info(stop_ ? "run: stopping on signal after the current batch" : "run: caught up");
     consumer.close();
     consumer_ = nullptr;
-    renderer_thread.stop();
-    if (summary_.caught_up) renderer.drain(stop_);  // every package rendered before the relay
-    renderer_ = nullptr;                            // drains, so that it publishes them too
-    relay_thread.stop();
-    // A bounded run leaves nothing waiting; parked rows (Kafka refused them) do not hold it.
-    if (summary_.caught_up) relay.drain(stop_);
-    relay_ = nullptr;
-    if (mailer) {
-      mailer_thread->stop();
-      if (summary_.caught_up) mailer->drain(stop_);  // and sends what is due
-    }
+    publishers.finish(summary_.caught_up, stop_);  // a bounded run leaves nothing waiting
+    publishers_ = nullptr;
     summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (first_message_) {
       summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
@@ -171,8 +120,8 @@ class Loop {
     probes.live = [this] { return Clock::now() - last_turn_.load() < std::chrono::seconds(60); };
     // Not ready while the relay cannot publish what waits (Kafka down, refusing every message).
     probes.ready = [this] {
-      const Relay* relay = relay_.load();
-      return ready_.load() && relay != nullptr && relay->publishing();
+      const Publishers* publishers = publishers_.load();
+      return ready_.load() && publishers != nullptr && publishers->relay().publishing();
     };
     auto server = std::make_unique<HttpServer>(config_.http_addr, probes);
     log::info("run: serving /metrics, /healthz, /readyz on http://" + config_.http_addr);
@@ -244,90 +193,16 @@ class Loop {
     return out;
   }
 
-  static store::Offsets next_offsets(const std::vector<ingest::DecodedMessage>& batch) {
-    store::Offsets next;
-    for (const auto& m : batch) {
-      auto& offset = next[{m.message.source.topic, m.message.source.partition}];
-      offset = std::max(offset, m.message.source.offset + 1);
-    }
-    return next;
-  }
-
-  void process(std::vector<ingest::Message> messages) {
-    const auto started = Clock::now();
-    contract::Decoder& decoder = decoder_;
-    const auto batch = ingest::decode_batch(decoder, std::move(messages));
-    process_decoded(batch, started);
-  }
-
-  // One transaction for the whole batch; see the header for the failure handling.
-  void process_decoded(const std::vector<ingest::DecodedMessage>& batch,
-                       Clock::time_point started) {
-    const auto next = next_offsets(batch);
-    const auto needs = ingest::needs_of(batch);
-    ingest::BatchResult result;
-    auto backoff = std::chrono::milliseconds(50);
-    for (;;) {
-      if (stop_) return;  // not committed: the batch is read again by whoever runs next
-      try {
-        pqxx::work tx(database_.connection());
-        store::advance_offsets(tx, config_.group_id, next, consumer_->positions());
-        auto loaded = store::load_snapshot(tx, needs);
-        result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), outputs_);
-        issue_packages(tx, result);
-        store::write_result(tx, result, loaded.versions);
-        fault_point("batch_before_commit");
-        tx.commit();
-        break;
-      } catch (const store::FencedError& e) {
-        metrics_.fenced_batches.Increment();
-        log::warn(std::string("run: ") + e.what() +
-                  "; dropping the batch and re-reading from PostgreSQL offsets");
-        consumer_->resync();
-        return;
-      } catch (const store::ConflictError& e) {
-        metrics_.db_retries.Increment();
-        log::info(std::string("run: ") + e.what());
-      } catch (const std::exception& e) {
-        if (is_poison(e)) return isolate(batch, e, started);
-        database_.reset();
-        metrics_.db_retries.Increment();
-        log::warn(std::string("run: batch transaction failed: ") + e.what() + "; retrying in " +
-                  std::to_string(backoff.count()) + " ms");
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-      }
-      heartbeat();
-    }
-    fault_point("batch_after_commit");
+  // After the batch transaction committed: only now do the offsets go to Kafka and the
+  // relay and renderer hear of new rows.
+  void committed(const ingest::BatchResult& result, const store::Offsets& next, double seconds) {
     consumer_->committed(next);
     summary_.counts += result.counts;
     ++summary_.batches;
     last_commit_ = Clock::now();
-    const double seconds = std::chrono::duration<double>(last_commit_ - started).count();
-    metrics_.count_batch(result.counts, seconds);
     if (summary_.batch_seconds.size() < 1'000'000) summary_.batch_seconds.push_back(seconds);
-    if (!result.outbox.empty()) relay_.load()->wake();
-    if (!result.package_writes.empty()) renderer_->wake();
-  }
-
-  // A batch failed for a reason that is not transient: find the message that causes it.
-  void isolate(const std::vector<ingest::DecodedMessage>& batch, const std::exception& error,
-               Clock::time_point started) {
-    if (batch.size() > 1) {
-      log::error(std::string("run: batch failed (") + error.what() + "); retrying its " +
-                 std::to_string(batch.size()) + " messages one by one");
-      for (const auto& message : batch) process_decoded({message}, started);
-      return;
-    }
-    const auto& source = batch.front().message.source;
-    log::error("run: message " + source.topic + "/" + std::to_string(source.partition) + "@" +
-               std::to_string(source.offset) + " cannot be processed (" + error.what() +
-               "); dead-lettering it as internal_error");
-    ingest::DecodedMessage poisoned = batch.front();
-    poisoned.decoded.event.reset();
-    poisoned.decoded.rejection = core::Rejection{core::ErrorCode::internal_error, error.what()};
-    process_decoded({poisoned}, started);
+    if (!result.outbox.empty()) publishers_.load()->wake_relay();
+    if (!result.package_writes.empty()) publishers_.load()->wake_renderer();
   }
 
   bool caught_up(const bus::Watermarks& targets) {
@@ -361,16 +236,26 @@ class Loop {
               (options_.until_caught_up ? ", " + std::to_string(lag_) + " to go" : ""));
   }
 
+  BatchWriter::Hooks hooks() {
+    BatchWriter::Hooks hooks;
+    hooks.advance = [this](pqxx::work& tx, const store::Offsets& next) {
+      store::advance_offsets(tx, config_.group_id, next, consumer_->positions());
+    };
+    hooks.committed = [this](const ingest::BatchResult& result, const store::Offsets& next,
+                             double seconds) { committed(result, next, seconds); };
+    hooks.fenced = [this] { consumer_->resync(); };
+    hooks.heartbeat = [this] { heartbeat(); };
+    return hooks;
+  }
+
   const Config& config_;
   const RunOptions& options_;
   Metrics& metrics_;
   std::atomic<bool>& stop_;
-  store::Database database_;
-  contract::Decoder decoder_;
-  ingest::Outputs outputs_;
-  Renderer* renderer_ = nullptr;
+  BatchWriter writer_;
+  store::Database& database_ = writer_.database();
   bus::Consumer* consumer_ = nullptr;
-  std::atomic<Relay*> relay_{nullptr};
+  std::atomic<Publishers*> publishers_{nullptr};
   RunSummary summary_;
   std::atomic<bool> ready_{false};
   std::atomic<Clock::time_point> last_turn_{Clock::now()};

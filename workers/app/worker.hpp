@@ -1,16 +1,9 @@
-// `kassa run`: the consumer loop. Per batch: decode (pure), then ONE PostgreSQL transaction that
-// advances the stored offsets (compare-and-set), loads the orders, applies the batch function and
-// writes inbox, state, ledger, dead letters and outbox rows; then, only after the commit, stores
-// the offsets in Kafka and wakes the outbox relay.
-//
-// Failure handling:
-//  - transient database errors (connection lost, commit in doubt, serialization failure,
-//    deadlock, server shutting down): reconnect and retry the same batch with backoff, forever,
-//    until SIGTERM; nothing is dead-lettered for it;
-//  - another worker moved the offsets (fenced): drop the batch, re-seek from PostgreSQL;
-//  - a batch that fails for a reason that is not transient (a data error, a bug): retried one
-//    message at a time; the single message that still fails is dead-lettered as internal_error,
-//    so it never blocks the messages behind it.
+// `kassa run`: the consumer loop. Per batch the BatchWriter (app/batch_writer.hpp) runs ONE
+// PostgreSQL transaction that first advances the stored offsets (compare-and-set), then loads
+// the orders, applies the batch function and writes inbox, state, ledger, dead letters and
+// outbox rows; only after the commit does the loop store the offsets in Kafka and wake the
+// outbox relay and the renderer. Failure handling is the BatchWriter's; a fenced batch (another
+// worker moved the offsets) makes the consumer re-seek from PostgreSQL.
 #pragma once
 
 #include <atomic>

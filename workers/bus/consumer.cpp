@@ -29,11 +29,17 @@ Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
       {"enable.partition.eof", "true"},
   };
   for (const auto& [key, value] : options_.extra) settings[key] = value;
+  // Assigned mode never joins the group nor commits: a replay leaves every group's offsets alone.
+  if (!options_.ranges.empty()) settings["enable.auto.commit"] = "false";
   rd_kafka_conf_t* conf = make_conf(settings);
   rd_kafka_conf_set_rebalance_cb(conf, &Consumer::rebalance_callback);
   rd_kafka_conf_set_opaque(conf, this);
   handle_ = make_handle(RD_KAFKA_CONSUMER, conf);
   rd_kafka_poll_set_consumer(handle_.get());
+  if (!options_.ranges.empty()) {
+    assign_ranges();
+    return;
+  }
 
   PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
   for (const auto& [topic, kind] : options_.topics)
@@ -55,6 +61,44 @@ void Consumer::close() {
   closed_ = true;
   if (const auto err = rd_kafka_consumer_close(handle_.get()))
     log::warn(std::string("consumer close: ") + rd_kafka_err2str(err));
+}
+
+void Consumer::assign_ranges() {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(options_.ranges.size())));
+  std::size_t to_read = 0;
+  for (const auto& [key, range] : options_.ranges) {
+    Inflow flow;
+    flow.end = range.high;
+    positions_[key] = range.low;
+    if (range.low >= range.high) {
+      flow.done = flow.at_end = true;  // nothing in the window: holds nothing back
+    } else {
+      rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition)->offset =
+          range.low;
+      ++to_read;
+    }
+    inflow_[key] = std::move(flow);
+  }
+  if (const auto err = rd_kafka_assign(handle_.get(), list.get()))
+    throw KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
+  log::info("consumer: reading " + std::to_string(to_read) + " of " +
+            std::to_string(options_.ranges.size()) + " partitions over fixed offset ranges");
+}
+
+bool Consumer::finished() const {
+  if (options_.ranges.empty()) return false;
+  for (const auto& [key, flow] : inflow_)
+    if (!flow.done || !flow.pending.empty()) return false;
+  return true;
+}
+
+void Consumer::pause(const ingest::PartitionKey& key, bool paused) {
+  PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition);
+  if (paused)
+    rd_kafka_pause_partitions(handle_.get(), list.get());
+  else
+    rd_kafka_resume_partitions(handle_.get(), list.get());
 }
 
 void Consumer::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err,
@@ -147,6 +191,8 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
   // (partitions far ahead are paused meanwhile, so memory stays bounded).
   std::size_t checked_at = 0;
   while (!stop.load()) {
+    // Everything there is has been read: waiting longer only adds latency.
+    if (buffered > 0 && all_at_end()) break;
     if (buffered >= options_.batch_max_messages &&
         buffered >= checked_at + options_.batch_max_messages / 4 + 1) {
       checked_at = buffered;
@@ -161,8 +207,12 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
     if (message == nullptr) continue;
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (message->rkt != nullptr) {
-        const auto it = inflow_.find({rd_kafka_topic_name(message->rkt), message->partition});
+        const ingest::PartitionKey key{rd_kafka_topic_name(message->rkt), message->partition};
+        const auto it = inflow_.find(key);
         if (it != inflow_.end()) it->second.at_end = true;
+        // Assigned mode: a range never ends past the log end it was planned on, so the end of
+        // the log is the end of the range too (its tail may have been deleted meanwhile).
+        if (it != inflow_.end() && it->second.end) finish_range(key, it->second);
       }
       checked_at = 0;  // a partition at its end may release what waited for it
     } else if (message->err) {
@@ -173,13 +223,20 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
       const auto flow = inflow_.find(key);
       // Only assigned partitions, and nothing behind the position we hold (a stale fetch after a
       // seek).
-      if (flow != inflow_.end() && !(position != positions_.end() && position->second &&
-                                     converted->source.offset < *position->second)) {
-        flow->second.at_end = false;
-        flow->second.last_timestamp =
-            std::max(flow->second.last_timestamp, converted->timestamp_ms);
-        flow->second.pending.push_back(std::move(*converted));
-        ++buffered;
+      if (flow != inflow_.end() && !flow->second.done &&
+          !(position != positions_.end() && position->second &&
+            converted->source.offset < *position->second)) {
+        Inflow& in = flow->second;
+        const std::int64_t offset = converted->source.offset;
+        if (in.end && offset >= *in.end) {
+          finish_range(key, in);  // past the window (the range's last offset was compacted away)
+        } else {
+          in.at_end = false;
+          in.last_timestamp = std::max(in.last_timestamp, converted->timestamp_ms);
+          in.pending.push_back(std::move(*converted));
+          ++buffered;
+          if (in.end && offset + 1 >= *in.end) finish_range(key, in);
+        }
       }
     }
     rd_kafka_message_destroy(message);
@@ -188,6 +245,19 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
   auto released = release(options_.batch_max_messages);
   apply_backpressure();
   return released;
+}
+
+bool Consumer::all_at_end() const {
+  for (const auto& [key, flow] : inflow_)
+    if (!flow.at_end) return false;
+  return !inflow_.empty();
+}
+
+// Assigned mode: the range is read; stop fetching it and never hold the merge back for it.
+void Consumer::finish_range(const ingest::PartitionKey& key, Inflow& flow) {
+  flow.done = flow.at_end = true;
+  if (!flow.paused) pause(key, true);
+  flow.paused = true;
 }
 
 // The merge described in the header: per partition index, the newest timestamp every sibling
@@ -240,14 +310,9 @@ std::vector<ingest::Message> Consumer::release(std::size_t limit) {
 void Consumer::apply_backpressure() {
   const std::size_t high = options_.batch_max_messages * 4 + 1000;
   for (auto& [key, flow] : inflow_) {
-    const bool want_paused = flow.pending.size() >= high;
+    const bool want_paused = flow.done || flow.pending.size() >= high;
     if (want_paused == flow.paused) continue;
-    PartitionList list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition);
-    if (want_paused)
-      rd_kafka_pause_partitions(handle_.get(), list.get());
-    else
-      rd_kafka_resume_partitions(handle_.get(), list.get());
+    pause(key, want_paused);
     flow.paused = want_paused;
   }
 }
@@ -277,11 +342,7 @@ void Consumer::resync() {
         next ? *next : RD_KAFKA_OFFSET_BEGINNING;
   }
   for (auto& [key, flow] : inflow_) {
-    if (flow.paused) {
-      PartitionList one(rd_kafka_topic_partition_list_new(1));
-      rd_kafka_topic_partition_list_add(one.get(), key.topic.c_str(), key.partition);
-      rd_kafka_resume_partitions(handle_.get(), one.get());
-    }
+    if (flow.paused) pause(key, false);
     flow = Inflow{};
   }
   if (rd_kafka_error_t* error = rd_kafka_seek_partitions(handle_.get(), list.get(), 10000)) {
@@ -293,13 +354,16 @@ void Consumer::resync() {
             " partitions from PostgreSQL offsets");
 }
 
-Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
+namespace {
+
+Watermarks query_watermarks(rd_kafka_t* handle_ptr, const std::vector<std::string>& topics,
+                            std::chrono::milliseconds timeout) {
   Watermarks out;
-  for (const auto& [topic, kind] : options_.topics) {
+  for (const auto& topic : topics) {
     const rd_kafka_metadata_t* metadata = nullptr;
-    rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), topic.c_str(), nullptr);
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_ptr, topic.c_str(), nullptr);
     const auto err =
-        rd_kafka_metadata(handle_.get(), 0, handle, &metadata, static_cast<int>(timeout.count()));
+        rd_kafka_metadata(handle_ptr, 0, handle, &metadata, static_cast<int>(timeout.count()));
     rd_kafka_topic_destroy(handle);
     if (err) throw KafkaError("metadata of " + topic + ": " + rd_kafka_err2str(err));
     std::vector<std::int32_t> partitions;
@@ -320,8 +384,8 @@ Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
       auto backoff = std::chrono::milliseconds(50);
       for (;;) {
         std::int64_t low = 0, high = 0;
-        const auto werr = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &low,
-                                                           &high, static_cast<int>(timeout.count()));
+        const auto werr = rd_kafka_query_watermark_offsets(
+            handle_ptr, topic.c_str(), partition, &low, &high, static_cast<int>(timeout.count()));
         if (!werr) {
           out[{topic, partition}] = {low, high};
           break;
@@ -329,13 +393,67 @@ Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
         const bool transient = werr == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                                werr == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
                                werr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-                               werr == RD_KAFKA_RESP_ERR__TRANSPORT || werr == RD_KAFKA_RESP_ERR__TIMED_OUT;
+                               werr == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                               werr == RD_KAFKA_RESP_ERR__TIMED_OUT;
         if (!transient || std::chrono::steady_clock::now() + backoff > deadline)
           throw KafkaError("watermarks of " + topic + ": " + rd_kafka_err2str(werr));
         std::this_thread::sleep_for(backoff);
         backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
       }
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+Watermarks Consumer::watermarks(std::chrono::milliseconds timeout) {
+  std::vector<std::string> topics;
+  for (const auto& [topic, kind] : options_.topics) topics.push_back(topic);
+  return query_watermarks(handle_.get(), topics, timeout);
+}
+
+Watermarks window_offsets(const std::string& brokers, const std::vector<std::string>& topics,
+                          std::int64_t from_ms, std::optional<std::int64_t> to_ms,
+                          const Settings& extra, std::chrono::milliseconds timeout) {
+  Settings settings = {{"bootstrap.servers", brokers},
+                       {"group.id", "kassa-replay-planner"},
+                       {"client.id", "kassa-replay"},
+                       {"enable.auto.commit", "false"}};
+  for (const auto& [key, value] : extra) settings[key] = value;
+  Handle handle = make_handle(RD_KAFKA_CONSUMER, make_conf(settings));
+  Watermarks out = query_watermarks(handle.get(), topics, timeout);
+  // offsets_for_times answers, per partition, the first offset stamped at or after the time
+  // asked, or -1 (RD_KAFKA_OFFSET_END) when every message is older: then the window starts (or
+  // ends) at the end of the log.
+  auto first_at_or_after = [&](std::int64_t ms) {
+    PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(out.size())));
+    for (const auto& [key, range] : out)
+      rd_kafka_topic_partition_list_add(list.get(), key.topic.c_str(), key.partition)->offset = ms;
+    if (const auto err =
+            rd_kafka_offsets_for_times(handle.get(), list.get(), static_cast<int>(timeout.count())))
+      throw KafkaError(std::string("offsets for times: ") + rd_kafka_err2str(err));
+    std::map<ingest::PartitionKey, std::int64_t> at;
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& e = list->elems[i];
+      if (e.err)
+        throw KafkaError(std::string("offsets for times of ") + e.topic + "/" +
+                         std::to_string(e.partition) + ": " + rd_kafka_err2str(e.err));
+      at[{e.topic, e.partition}] = e.offset;
+    }
+    return at;
+  };
+  const auto starts = first_at_or_after(from_ms);
+  std::map<ingest::PartitionKey, std::int64_t> ends;
+  if (to_ms) ends = first_at_or_after(*to_ms);
+  for (auto& [key, range] : out) {
+    const std::int64_t high = range.high;
+    const auto start = starts.find(key);
+    range.low =
+        start == starts.end() || start->second < 0 ? high : std::max(start->second, range.low);
+    if (const auto end = ends.find(key); end != ends.end() && end->second >= 0)
+      range.high = std::min(end->second, high);
+    range.low = std::min(range.low, range.high);
   }
   return out;
 }

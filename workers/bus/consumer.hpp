@@ -23,6 +23,12 @@
 // within each partition the merged order is a function of the logs alone, so a replay or a
 // restart after a crash applies the events in exactly the same order.
 // A partition far ahead of its siblings is paused until they catch up (bounded memory).
+//
+// Two ways to get partitions. Subscribed (kassa run): a member of the consumer group, offsets
+// from PostgreSQL. Assigned (kassa replay): no group membership at all, so it never moves a
+// group's offsets nor takes partitions from the live workers; each partition is read over a fixed
+// range [start, end) and then counts as ended, so the merge releases everything and finished()
+// tells when the whole window has been handed out.
 #pragma once
 
 #include <atomic>
@@ -54,7 +60,16 @@ struct ConsumerOptions {
   std::size_t batch_max_messages = 500;
   std::chrono::milliseconds batch_max_wait{200};
   Settings extra;  // more librdkafka properties
+  // Assigned mode: read exactly these ranges, then stop (empty: subscribe to the group).
+  std::map<ingest::PartitionKey, OffsetRange> ranges;
 };
+
+// For a replay window: per partition of `topics`, the first offset whose timestamp is >= from
+// (rd_kafka_offsets_for_times) up to the first offset >= to, or to the end of the log as it is
+// now when `to` is absent. Partitions with nothing in the window come back as empty ranges.
+Watermarks window_offsets(const std::string& brokers, const std::vector<std::string>& topics,
+                          std::int64_t from_ms, std::optional<std::int64_t> to_ms,
+                          const Settings& extra, std::chrono::milliseconds timeout);
 
 class Consumer {
  public:
@@ -67,8 +82,11 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  // Up to batch_max_messages, waiting at most batch_max_wait; may be empty.
+  // Up to batch_max_messages, waiting at most batch_max_wait; may be empty. Returns early, with
+  // what it has, when every partition is read to its end (an idle stream waits for nothing).
   std::vector<ingest::Message> poll_batch(const std::atomic<bool>& stop);
+  // Assigned mode: every range read to its end and handed out.
+  bool finished() const;
 
   // After the batch transaction committed: remember the new positions and store the offsets for
   // Kafka's background commit.
@@ -92,6 +110,9 @@ class Consumer {
   std::vector<ingest::Message> release(std::size_t limit);
   bool releasable(std::size_t wanted) const;
   void apply_backpressure();
+  void assign_ranges();
+  void pause(const ingest::PartitionKey& key, bool paused);
+  bool all_at_end() const;
 
   // What has been read from one input partition and not yet released.
   struct Inflow {
@@ -99,7 +120,10 @@ class Consumer {
     std::int64_t last_timestamp = -1;  // newest timestamp read from it
     bool at_end = false;               // read up to the end of the log (until a new message comes)
     bool paused = false;
+    std::optional<std::int64_t> end;  // assigned mode: the range ends before this offset
+    bool done = false;                // assigned mode: read up to `end`
   };
+  void finish_range(const ingest::PartitionKey& key, Inflow& flow);
 
   ConsumerOptions options_;
   OffsetsLoader load_offsets_;

@@ -136,4 +136,32 @@ bool is_uuid(std::string_view text) {
   return true;
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    const int pad = last ? (text[i + 3] == '=') + (text[i + 2] == '=' && text[i + 3] == '=') : 0;
+    std::uint32_t group = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      const int v = k >= 4 - static_cast<std::size_t>(pad) ? 0 : value(text[i + k]);
+      if (v < 0) return std::nullopt;
+      group = group << 6 | static_cast<std::uint32_t>(v);
+    }
+    out.push_back(static_cast<char>(group >> 16 & 0xFF));
+    if (pad < 2) out.push_back(static_cast<char>(group >> 8 & 0xFF));
+    if (pad < 1) out.push_back(static_cast<char>(group & 0xFF));
+  }
+  return out;
+}
+
 }  // namespace kassa::contract

@@ -2,6 +2,7 @@
 // fingerprints of payloads (event_id conflicts), and UUID v5 for deterministic output ids.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,6 +10,8 @@ namespace kassa::contract {
 
 bool is_valid_utf8(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
+// Standard alphabet with padding; nullopt for anything else (no whitespace allowed).
+std::optional<std::string> base64_decode(std::string_view text);
 std::string sha256_hex(std::string_view bytes);
 // RFC 4122 name-based UUID (SHA-1), e.g. uuid_v5(kOutputNamespace, event_id + ":prepayment").
 std::string uuid_v5(std::string_view namespace_uuid, std::string_view name);

@@ -1,0 +1,128 @@
+#include "app/batch_writer.hpp"
+
+#include <thread>
+
+#include "app/clock.hpp"
+#include "app/packages.hpp"
+#include "support/log.hpp"
+
+namespace kassa::app {
+namespace {
+
+// Non-transient failures that one message can cause: data and integrity errors from PostgreSQL,
+// and errors from kassa's own code (a bug). Everything else is the environment: retry.
+bool is_poison(const std::exception& error) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    if (store::is_transient(error)) return false;
+    const std::string state = sql->sqlstate();
+    return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
+  }
+  if (dynamic_cast<const pqxx::failure*>(&error) != nullptr)
+    return false;  // connection-level trouble
+  return dynamic_cast<const std::logic_error*>(&error) != nullptr ||
+         dynamic_cast<const nlohmann::json::exception*>(&error) != nullptr;
+}
+
+}  // namespace
+
+ingest::Outputs outputs_of(const Config& config) {
+  ingest::Outputs outputs;
+  outputs.dlq = config.topic_dlq;
+  outputs.receipts = config.topic_receipts;
+  outputs.seller = config.seller;
+  outputs.atol_callback_url = config.atol_callback_url;
+  outputs.documents = config.topic_documents;
+  outputs.dlq_max_bytes = config.dlq_max_bytes;
+  return outputs;
+}
+
+BatchWriter::BatchWriter(const Config& config, Metrics& metrics, const std::atomic<bool>& stop,
+                         Hooks hooks)
+    : metrics_(metrics),
+      stop_(stop),
+      hooks_(std::move(hooks)),
+      database_(config.pg_dsn),
+      outputs_(outputs_of(config)) {}
+
+store::Offsets BatchWriter::next_offsets(const std::vector<ingest::DecodedMessage>& batch) {
+  store::Offsets next;
+  for (const auto& m : batch) {
+    auto& offset = next[{m.message.source.topic, m.message.source.partition}];
+    offset = std::max(offset, m.message.source.offset + 1);
+  }
+  return next;
+}
+
+void BatchWriter::write(std::vector<ingest::Message> messages) {
+  const auto started = Clock::now();
+  process(ingest::decode_batch(decoder_, std::move(messages)), started);
+}
+
+void BatchWriter::write_decoded(const std::vector<ingest::DecodedMessage>& batch) {
+  process(batch, Clock::now());
+}
+
+void BatchWriter::process(const std::vector<ingest::DecodedMessage>& batch,
+                          Clock::time_point started) {
+  const auto next = next_offsets(batch);
+  const auto needs = ingest::needs_of(batch);
+  ingest::BatchResult result;
+  auto backoff = std::chrono::milliseconds(50);
+  for (;;) {
+    if (stop_) return;  // not committed: the batch is read again by whoever runs next
+    try {
+      pqxx::work tx(database_.connection());
+      if (hooks_.advance) hooks_.advance(tx, next);
+      auto loaded = store::load_snapshot(tx, needs);
+      result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), outputs_);
+      issue_packages(tx, result);
+      store::write_result(tx, result, loaded.versions);
+      fault_point("batch_before_commit");
+      tx.commit();
+      break;
+    } catch (const store::FencedError& e) {
+      metrics_.fenced_batches.Increment();
+      log::warn(std::string("batch: ") + e.what() +
+                "; dropping the batch and re-reading from PostgreSQL offsets");
+      if (hooks_.fenced) hooks_.fenced();
+      return;
+    } catch (const store::ConflictError& e) {
+      metrics_.db_retries.Increment();
+      log::info(std::string("batch: ") + e.what());
+    } catch (const std::exception& e) {
+      if (is_poison(e)) return isolate(batch, e, started);
+      database_.reset();
+      metrics_.db_retries.Increment();
+      log::warn(std::string("batch: transaction failed: ") + e.what() + "; retrying in " +
+                std::to_string(backoff.count()) + " ms");
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    if (hooks_.heartbeat) hooks_.heartbeat();
+  }
+  fault_point("batch_after_commit");
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  metrics_.count_batch(result.counts, seconds);
+  if (hooks_.committed) hooks_.committed(result, next, seconds);
+}
+
+// A batch failed for a reason that is not transient: find the message that causes it.
+void BatchWriter::isolate(const std::vector<ingest::DecodedMessage>& batch,
+                          const std::exception& error, Clock::time_point started) {
+  if (batch.size() > 1) {
+    log::error(std::string("batch: failed (") + error.what() + "); retrying its " +
+               std::to_string(batch.size()) + " messages one by one");
+    for (const auto& message : batch) process({message}, started);
+    return;
+  }
+  const auto& source = batch.front().message.source;
+  log::error("batch: message " + source.topic + "/" + std::to_string(source.partition) + "@" +
+             std::to_string(source.offset) + " cannot be processed (" + error.what() +
+             "); dead-lettering it as internal_error");
+  ingest::DecodedMessage poisoned = batch.front();
+  poisoned.decoded.event.reset();
+  poisoned.decoded.rejection = core::Rejection{core::ErrorCode::internal_error, error.what()};
+  process({poisoned}, started);
+}
+
+}  // namespace kassa::app
