@@ -93,7 +93,7 @@ TEST(Reconcile, FindsExactlyTheInjectedDiscrepanciesAndAgesThem) {
                   "USING (order_id) "
                   "WHERE a.open_kopecks <> o.paid_amount - o.shipped_amount - (SELECT coalesce(sum("
                   "(l->>'refunded_unshipped_amount')::bigint), 0) FROM "
-                  "jsonb_array_elements(o.state->'lines') l)"),
+                  "jsonb_array_elements(o.state::jsonb->'lines') l)"),
             0);
 
   // A dry run finds the same, is recorded as a dry run, and leaves the exceptions alone.

@@ -114,7 +114,8 @@ std::size_t render_pending(pqxx::work& tx, const std::string& topic,
   std::vector<ingest::OutboxWrite> outbox;
   for (std::size_t i = 0; i < packages.size(); ++i) {
     writes.push_back(finished(packages[i], std::move(files[i]), options));
-    outbox.push_back({writes.back().package_id, topic, packages[i].order_id, writes.back().body});
+    outbox.push_back({writes.back().package_id, topic, packages[i].order_id, writes.back().body,
+                      ingest::BodyFrom::package});
   }
   store::finish_packages(tx, writes);
   store::insert_outbox(tx, outbox);

@@ -102,7 +102,7 @@ void populate_book(pqxx::connection& connection, std::int64_t orders) {
       "  CASE WHEN i % 997 <> 0 AND i % 7 = 0 THEN 500 ELSE 0 END, CASE WHEN i % 997 = 0 THEN 1 "
       "ELSE 0 END, "
       "  CASE WHEN i % 997 = 0 THEN timestamptz '2026-01-01 00:00Z' END, "
-      "  CASE WHEN i % 997 = 0 THEN NULL ELSE timestamptz '2026-01-01 00:00Z' END, '{}'::jsonb, 1 "
+      "  CASE WHEN i % 997 = 0 THEN NULL ELSE timestamptz '2026-01-01 00:00Z' END, '{}', 1 "
       "FROM generate_series(1, $1::bigint) AS i",
       orders, merchant);
   tx.exec_params(

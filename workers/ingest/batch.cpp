@@ -91,7 +91,7 @@ class Applier {
       const std::string id = contract::receipt_id(receipt);
       std::string body =
           contract::receipt_json(receipt, outputs_.seller, outputs_.atol_callback_url);
-      result_.outbox.push_back({id, outputs_.receipts, order.order_id, body});
+      result_.outbox.push_back({id, outputs_.receipts, order.order_id, body, BodyFrom::receipt});
       result_.receipts.push_back({id, order.order_id, order.merchant_id, receipt.source_event_id,
                                   std::move(body), receipt.kind, receipt.issued_at, receipt.total,
                                   receipt.lines.size()});

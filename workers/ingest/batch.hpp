@@ -71,9 +71,14 @@ struct LedgerWrite {
   core::UtcTime occurred_at;
 };
 
+// Where the published bytes of an outbox row are kept: in the row, or (stored once) in the
+// receipt or package row whose id is the message id.
+enum class BodyFrom { payload, receipt, package };
+
 struct OutboxWrite {
   std::string message_id;  // deterministic: a second write of the same message is a no-op
   std::string topic, key, payload;
+  BodyFrom body_from = BodyFrom::payload;
 };
 
 struct RejectionWrite {

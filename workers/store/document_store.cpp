@@ -2,14 +2,11 @@
 
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
 #include "contract/encoding.hpp"
+#include "store/pg_array.hpp"
 
 namespace kassa::store {
 namespace {
-
-using nlohmann::json;
 
 constexpr std::int64_t kRenderLock = 0x6b61737361'0004;  // "kassa" and 4: one renderer at a time
 
@@ -28,26 +25,27 @@ constexpr const char* kPackageColumns =
 core::Counters lock_counters(pqxx::work& tx, const std::set<core::CounterKey>& keys) {
   core::Counters out;
   if (keys.empty()) return out;
-  json rows = json::array();
-  for (const auto& key : keys)
-    rows.push_back({{"merchant_id", key.merchant_id},
-                    {"document_type", core::document_type_name(key.type)},
-                    {"year", key.year}});
+  ArrayParam merchant_id, document_type, year;
+  for (const auto& key : keys) {
+    merchant_id.text(key.merchant_id);
+    document_type.text(core::document_type_name(key.type));
+    year.integer(key.year);
+  }
   // Create the missing sequences first (a concurrent creator makes this wait, then do nothing),
   // then lock all of them in key order: every worker locks in the same order, so no deadlock.
   tx.exec_params(
       "INSERT INTO kassa.document_counters (merchant_id, document_type, year, last_number) "
       "SELECT x.merchant_id, x.document_type, x.year, 0 "
-      "FROM jsonb_to_recordset($1::jsonb) AS x(merchant_id uuid, document_type text, year integer) "
+      "FROM unnest($1::uuid[], $2::text[], $3::integer[]) AS x(merchant_id, document_type, year) "
       "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING",
-      rows.dump());
+      merchant_id.literal(), document_type.literal(), year.literal());
   const auto locked = tx.exec_params(
       "SELECT c.merchant_id::text, c.document_type, c.year, c.last_number "
       "FROM kassa.document_counters c "
-      "JOIN jsonb_to_recordset($1::jsonb) AS x(merchant_id uuid, document_type text, year integer) "
+      "JOIN unnest($1::uuid[], $2::text[], $3::integer[]) AS x(merchant_id, document_type, year) "
       "  USING (merchant_id, document_type, year) "
       "ORDER BY c.merchant_id, c.document_type, c.year FOR UPDATE OF c",
-      rows.dump());
+      merchant_id.literal(), document_type.literal(), year.literal());
   for (const auto& row : locked) {
     const auto type = core::parse_document_type(row[1].as<std::string>());
     if (!type) throw std::logic_error("kassa.document_counters holds an unknown document type");
@@ -60,28 +58,28 @@ core::Counters lock_counters(pqxx::work& tx, const std::set<core::CounterKey>& k
 
 void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages,
                     const core::Counters& counters) {
-  json package_rows = json::array(), document_rows = json::array();
-  for (std::size_t i = 0; i < packages.size(); ++i) {
-    const auto& w = packages[i];
+  ArrayParam package_id, kind, order_id, merchant_id, source_event_id, issued_at, total, body;
+  ArrayParam d_package_id, d_type, d_merchant_id, d_year, d_number, d_date, d_total, d_vat;
+  for (const auto& w : packages) {
     const core::Package& p = w.package;
-    package_rows.push_back({{"ord", i},
-                            {"package_id", w.package_id},
-                            {"kind", core::package_kind_name(p.kind)},
-                            {"order_id", p.order_id},
-                            {"merchant_id", p.merchant_id},
-                            {"source_event_id", p.source_event_id},
-                            {"issued_at", core::format_utc(p.issued_at)},
-                            {"total", p.total},
-                            {"body", w.body}});
-    for (const auto& d : p.documents)
-      document_rows.push_back({{"package_id", w.package_id},
-                               {"document_type", core::document_type_name(d.type)},
-                               {"merchant_id", p.merchant_id},
-                               {"year", d.date.year},
-                               {"number", d.number},
-                               {"document_date", core::format_date(d.date)},
-                               {"total", d.total},
-                               {"vat", d.vat}});
+    package_id.text(w.package_id);
+    kind.text(core::package_kind_name(p.kind));
+    order_id.text(p.order_id);
+    merchant_id.text(p.merchant_id);
+    source_event_id.text(p.source_event_id);
+    issued_at.text(core::format_utc(p.issued_at));
+    total.integer(p.total);
+    body.text(w.body);
+    for (const auto& d : p.documents) {
+      d_package_id.text(w.package_id);
+      d_type.text(core::document_type_name(d.type));
+      d_merchant_id.text(p.merchant_id);
+      d_year.integer(d.date.year);
+      d_number.integer(d.number);
+      d_date.text(core::format_date(d.date));
+      d_total.integer(d.total);
+      d_vat.integer(d.vat);
+    }
   }
   // No ON CONFLICT anywhere: the inbox lets an event through once, and the unique number key
   // must fail loudly rather than hide a number given twice. ORDER BY: seq follows the batch.
@@ -90,34 +88,36 @@ void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& pac
       "  issued_at, total, body) "
       "SELECT x.package_id, x.kind, x.order_id, x.merchant_id, x.source_event_id, x.issued_at, "
       "  x.total, x.body "
-      "FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, package_id uuid, kind text, "
-      "  order_id uuid, merchant_id uuid, source_event_id uuid, issued_at timestamptz, "
-      "  total bigint, body text) "
+      "FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], "
+      "  $6::timestamptz[], $7::bigint[], $8::text[]) WITH ORDINALITY "
+      "  AS x(package_id, kind, order_id, merchant_id, source_event_id, issued_at, total, body, "
+      "  ord) "
       "ORDER BY x.ord",
-      package_rows.dump());
-  tx.exec_params(
-      "INSERT INTO kassa.documents (package_id, document_type, merchant_id, year, number, "
-      "  document_date, total, vat) "
-      "SELECT x.package_id, x.document_type, x.merchant_id, x.year, x.number, x.document_date, "
-      "  x.total, x.vat "
-      "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, document_type text, "
-      "  merchant_id uuid, year integer, number bigint, document_date date, total bigint, "
-      "  vat bigint)",
-      document_rows.dump());
-  json counter_rows = json::array();
-  for (const auto& [key, last] : counters)
-    counter_rows.push_back({{"merchant_id", key.merchant_id},
-                            {"document_type", core::document_type_name(key.type)},
-                            {"year", key.year},
-                            {"last_number", last}});
+      package_id.literal(), kind.literal(), order_id.literal(), merchant_id.literal(),
+      source_event_id.literal(), issued_at.literal(), total.literal(), body.literal());
+  if (d_package_id.size() > 0)
+    tx.exec_params(
+        "INSERT INTO kassa.documents (package_id, document_type, merchant_id, year, number, "
+        "  document_date, total, vat) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::integer[], $5::bigint[], "
+        "  $6::date[], $7::bigint[], $8::bigint[])",
+        d_package_id.literal(), d_type.literal(), d_merchant_id.literal(), d_year.literal(),
+        d_number.literal(), d_date.literal(), d_total.literal(), d_vat.literal());
+  ArrayParam c_merchant_id, c_type, c_year, c_last;
+  for (const auto& [key, last] : counters) {
+    c_merchant_id.text(key.merchant_id);
+    c_type.text(core::document_type_name(key.type));
+    c_year.integer(key.year);
+    c_last.integer(last);
+  }
   // Only forward: the rows are locked by this transaction, so a smaller value would be a bug.
   const auto moved = tx.exec_params(
       "UPDATE kassa.document_counters c SET last_number = x.last_number, updated_at = now() "
-      "FROM jsonb_to_recordset($1::jsonb) AS x(merchant_id uuid, document_type text, "
-      "  year integer, last_number bigint) "
+      "FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::bigint[]) "
+      "  AS x(merchant_id, document_type, year, last_number) "
       "WHERE c.merchant_id = x.merchant_id AND c.document_type = x.document_type "
       "  AND c.year = x.year AND c.last_number <= x.last_number",
-      counter_rows.dump());
+      c_merchant_id.literal(), c_type.literal(), c_year.literal(), c_last.literal());
   if (moved.affected_rows() != counters.size())
     throw std::logic_error("write_packages: a document counter would move backwards");
 }
@@ -137,60 +137,62 @@ std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit) {
 std::map<std::string, std::string> merchant_edo_ids(pqxx::transaction_base& tx,
                                                     const std::set<std::string>& merchant_ids) {
   std::map<std::string, std::string> out;
-  json ids = json::array();
+  ArrayParam ids;
   for (const auto& id : merchant_ids)
-    if (contract::is_uuid(id)) ids.push_back(id);
-  if (ids.empty()) return out;
+    if (contract::is_uuid(id)) ids.text(id);
+  if (ids.size() == 0) return out;
   for (const auto& row :
        tx.exec_params("SELECT merchant_id::text, edo_participant_id FROM kassa.merchants "
-                      "WHERE edo_participant_id IS NOT NULL AND merchant_id IN "
-                      "(SELECT jsonb_array_elements_text($1::jsonb)::uuid)",
-                      ids.dump()))
+                      "WHERE edo_participant_id IS NOT NULL AND merchant_id = ANY($1::uuid[])",
+                      ids.literal()))
     out[row[0].as<std::string>()] = row[1].as<std::string>();
   return out;
 }
 
 void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages) {
-  json package_rows = json::array(), file_rows = json::array(), mail_rows = json::array();
+  ArrayParam package_id, body;
+  ArrayParam f_package_id, f_name, f_type, f_media_type, f_sha256, f_bytes;
+  ArrayParam m_message_id, m_package_id, m_sender, m_recipient, m_message;
   for (const auto& w : packages) {
-    package_rows.push_back({{"package_id", w.package_id}, {"body", w.body}});
-    for (const auto& f : w.files)
-      file_rows.push_back({{"package_id", w.package_id},
-                           {"name", f.name},
-                           {"document_type", core::document_type_name(f.type)},
-                           {"media_type", f.media_type},
-                           {"sha256", f.sha256},
-                           {"bytes", contract::base64_encode(f.bytes)}});
-    if (w.mail)
-      mail_rows.push_back({{"message_id", w.mail->message_id},
-                           {"package_id", w.package_id},
-                           {"sender", w.mail->sender},
-                           {"recipient", w.mail->recipient},
-                           {"message", contract::base64_encode(w.mail->message)}});
+    package_id.text(w.package_id);
+    body.text(w.body);
+    for (const auto& f : w.files) {
+      f_package_id.text(w.package_id);
+      f_name.text(f.name);
+      f_type.text(core::document_type_name(f.type));
+      f_media_type.text(f.media_type);
+      f_sha256.text(f.sha256);
+      f_bytes.bytes(f.bytes);
+    }
+    if (w.mail) {
+      m_message_id.text(w.mail->message_id);
+      m_package_id.text(w.package_id);
+      m_sender.text(w.mail->sender);
+      m_recipient.text(w.mail->recipient);
+      m_message.bytes(w.mail->message);
+    }
   }
   const auto issued = tx.exec_params(
       "UPDATE kassa.packages p SET body = x.body, state = 'issued', rendered_at = now() "
-      "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, body text) "
+      "FROM unnest($1::uuid[], $2::text[]) AS x(package_id, body) "
       "WHERE p.package_id = x.package_id AND p.state = 'rendering'",
-      package_rows.dump());
+      package_id.literal(), body.literal());
   if (issued.affected_rows() != packages.size())
     throw std::logic_error("finish_packages: a package was not waiting to be rendered");
-  if (!file_rows.empty())
+  if (f_package_id.size() > 0)
     tx.exec_params(
         "INSERT INTO kassa.document_files (package_id, name, document_type, media_type, sha256, "
         "  bytes) "
-        "SELECT x.package_id, x.name, x.document_type, x.media_type, x.sha256, "
-        "  decode(x.bytes, 'base64') "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(package_id uuid, name text, document_type text, "
-        "  media_type text, sha256 text, bytes text)",
-        file_rows.dump());
-  if (!mail_rows.empty())
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], "
+        "  $6::bytea[])",
+        f_package_id.literal(), f_name.literal(), f_type.literal(), f_media_type.literal(),
+        f_sha256.literal(), f_bytes.literal());
+  if (m_message_id.size() > 0)
     tx.exec_params(
         "INSERT INTO kassa.mail_outbox (message_id, package_id, sender, recipient, message) "
-        "SELECT x.message_id, x.package_id, x.sender, x.recipient, decode(x.message, 'base64') "
-        "FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, package_id uuid, sender text, "
-        "  recipient text, message text)",
-        mail_rows.dump());
+        "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bytea[])",
+        m_message_id.literal(), m_package_id.literal(), m_sender.literal(), m_recipient.literal(),
+        m_message.literal());
 }
 
 std::int64_t count_rendering(pqxx::connection& connection) {

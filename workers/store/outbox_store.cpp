@@ -2,28 +2,41 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
+#include "store/pg_array.hpp"
 
 namespace kassa::store {
 namespace {
 constexpr std::int64_t kRelayLock = 0x6b61737361'0002;
+
+std::string id_array(const std::vector<std::int64_t>& ids) {
+  ArrayParam array;
+  for (const auto id : ids) array.integer(id);
+  return array.literal();
 }
+}  // namespace
 
 std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t limit) {
   if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRelayLock)[0].as<bool>())
     return std::nullopt;
+  // A receipt's or package's body is kept once, in its own row (outbox.body_from).
   const auto rows = tx.exec_params(
-      "SELECT id, topic, message_key, payload, message_id::text, attempts FROM kassa.outbox "
-      "WHERE published_at IS NULL AND failed_at IS NULL "
-      "  AND (next_attempt_at IS NULL OR next_attempt_at <= now()) "
-      "ORDER BY id LIMIT $1",
+      "SELECT o.id, o.topic, o.message_key, o.payload, o.message_id::text, o.attempts, "
+      "  CASE o.body_from WHEN 'receipt' THEN r.body WHEN 'package' THEN p.body END "
+      "FROM kassa.outbox o "
+      "LEFT JOIN kassa.receipts r ON o.body_from = 'receipt' AND r.receipt_id = o.message_id "
+      "LEFT JOIN kassa.packages p ON o.body_from = 'package' AND p.package_id = o.message_id "
+      "WHERE o.published_at IS NULL AND o.failed_at IS NULL "
+      "  AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now()) "
+      "ORDER BY o.id LIMIT $1",
       static_cast<std::int64_t>(limit));
   std::vector<OutboxRow> out;
   out.reserve(rows.size());
   for (const auto& row : rows) {
-    const pqxx::binarystring key(row[2]), payload(row[3]);
+    const pqxx::binarystring key(row[2]);
+    std::string payload =
+        row[3].is_null() ? row[6].as<std::string>() : pqxx::binarystring(row[3]).str();
     out.push_back({row[0].as<std::int64_t>(), row[4].as<std::string>(), row[1].as<std::string>(),
-                   key.str(), payload.str(), row[5].as<int>()});
+                   key.str(), std::move(payload), row[5].as<int>()});
   }
   return out;
 }
@@ -32,8 +45,8 @@ void mark_published(pqxx::work& tx, const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return;
   tx.exec_params(
       "UPDATE kassa.outbox SET published_at = now() "
-      "WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
-      nlohmann::json(ids).dump());
+      "WHERE id = ANY($1::bigint[])",
+      id_array(ids));
 }
 
 void mark_retry(pqxx::work& tx, std::int64_t id, const std::string& error,
@@ -82,10 +95,15 @@ std::vector<ParkedRow> list_parked(pqxx::connection& connection) {
   pqxx::read_transaction tx(connection);
   std::vector<ParkedRow> out;
   for (const auto& row : tx.exec(
-           "SELECT id, message_id::text, topic, encode(message_key, 'escape'), "
-           "  octet_length(payload), coalesce(last_error, ''), "
-           "  to_char(failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), attempts "
-           "FROM kassa.outbox WHERE published_at IS NULL AND failed_at IS NOT NULL ORDER BY id"))
+           "SELECT o.id, o.message_id::text, o.topic, encode(o.message_key, 'escape'), "
+           "  coalesce(octet_length(o.payload), octet_length(r.body), octet_length(p.body), 0), "
+           "  coalesce(o.last_error, ''), "
+           "  to_char(o.failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+           "  o.attempts "
+           "FROM kassa.outbox o "
+           "LEFT JOIN kassa.receipts r ON o.body_from = 'receipt' AND r.receipt_id = o.message_id "
+           "LEFT JOIN kassa.packages p ON o.body_from = 'package' AND p.package_id = o.message_id "
+           "WHERE o.published_at IS NULL AND o.failed_at IS NOT NULL ORDER BY o.id"))
     out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                    row[3].as<std::string>(), row[5].as<std::string>(), row[6].as<std::string>(),
                    row[4].as<std::int64_t>(), row[7].as<int>()});
@@ -98,9 +116,9 @@ std::vector<std::int64_t> retry_parked(pqxx::connection& connection,
   const auto rows = tx.exec_params(
       "UPDATE kassa.outbox SET failed_at = NULL, next_attempt_at = NULL "
       "WHERE published_at IS NULL AND failed_at IS NOT NULL "
-      "  AND ($2 OR id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)) "
+      "  AND ($2 OR id = ANY($1::bigint[])) "
       "RETURNING id",
-      nlohmann::json(ids).dump(), all);
+      id_array(ids), all);
   tx.commit();
   std::vector<std::int64_t> out;
   for (const auto& row : rows) out.push_back(row[0].as<std::int64_t>());
