@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -74,14 +75,36 @@ class Loop {
     ready_ = true;
 
     auto last_progress = Clock::now();
+    // Decoding overlaps the database: while batch N is written (PostgreSQL works in its own
+    // process), the next batch, polled without waiting, is decoded on another thread. A batch in
+    // hand is written only if the consumer's positions are still those it was polled under;
+    // otherwise (a rebalance in the look-ahead poll, a fenced batch) it is dropped and the
+    // consumer seeks back to the stored offsets, so nothing is skipped.
+    Lookahead in_hand;
     while (!stop_) {
-      auto messages = consumer.poll_batch(stop_);
+      auto messages = consumer.poll_batch(stop_, in_hand.batch.empty()
+                                                     ? std::nullopt
+                                                     : std::optional<std::chrono::milliseconds>(0));
+      const std::uint64_t generation = consumer.generation();
       heartbeat();
-      if (!messages.empty()) {
-        if (!first_message_) first_message_ = Clock::now();
-        writer_.write(std::move(messages));
+      if (!messages.empty() && !first_message_) first_message_ = Clock::now();
+      std::future<std::vector<ingest::DecodedMessage>> next;
+      if (!messages.empty())
+        next = std::async(std::launch::async, [this, batch = std::move(messages)]() mutable {
+          return ingest::decode_batch(lookahead_decoder_, std::move(batch));
+        });
+      if (!in_hand.batch.empty()) {
+        if (in_hand.generation == consumer.generation()) {
+          writer_.write_decoded(in_hand.batch);
+        } else {
+          if (next.valid()) next.wait();  // polled under the old positions too
+          next = {};
+          consumer.resync();
+        }
       }
-      if (options_.until_caught_up && caught_up(targets)) {
+      in_hand = {};
+      if (next.valid()) in_hand = {next.get(), generation};
+      if (options_.until_caught_up && in_hand.batch.empty() && caught_up(targets)) {
         summary_.caught_up = true;
         break;
       }
@@ -248,11 +271,18 @@ class Loop {
     return hooks;
   }
 
+  // A decoded batch waiting for its turn, and the consumer generation it was polled under.
+  struct Lookahead {
+    std::vector<ingest::DecodedMessage> batch;
+    std::uint64_t generation = 0;
+  };
+
   const Config& config_;
   const RunOptions& options_;
   Metrics& metrics_;
   std::atomic<bool>& stop_;
   BatchWriter writer_;
+  contract::Decoder lookahead_decoder_;  // used by one decoding thread at a time
   store::Database& database_ = writer_.database();
   bus::Consumer* consumer_ = nullptr;
   std::atomic<Publishers*> publishers_{nullptr};

@@ -118,6 +118,7 @@ void Consumer::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err,
 }
 
 void Consumer::on_assign(rd_kafka_topic_partition_list_t* partitions) {
+  ++generation_;
   std::vector<ingest::PartitionKey> keys;
   for (int i = 0; i < partitions->cnt; ++i)
     keys.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
@@ -146,6 +147,7 @@ void Consumer::on_assign(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void Consumer::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
+  ++generation_;
   for (int i = 0; i < partitions->cnt; ++i) {
     const ingest::PartitionKey key{partitions->elems[i].topic, partitions->elems[i].partition};
     positions_.erase(key);
@@ -181,9 +183,12 @@ std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& messa
   return out;
 }
 
-std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop) {
+std::vector<ingest::Message> Consumer::poll_batch(
+    const std::atomic<bool>& stop, std::optional<std::chrono::milliseconds> max_wait) {
   if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
-  const auto deadline = std::chrono::steady_clock::now() + options_.batch_max_wait;
+  const auto deadline =
+      std::chrono::steady_clock::now() + max_wait.value_or(options_.batch_max_wait);
+  const bool drain = max_wait && max_wait->count() == 0;
   std::size_t buffered = 0;
   for (const auto& [key, flow] : inflow_) buffered += flow.pending.size();
   // Poll until a full batch could be released or the wait is over. A full buffer alone is not
@@ -201,10 +206,14 @@ std::vector<ingest::Message> Consumer::poll_batch(const std::atomic<bool>& stop)
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    rd_kafka_message_t* message =
-        rd_kafka_consumer_poll(handle_.get(), static_cast<int>(left.count()));
-    if (message == nullptr) continue;
+    // A zero wait takes what librdkafka has already fetched, up to the first empty poll.
+    if (left.count() <= 0 && !drain) break;
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(
+        handle_.get(), static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    if (message == nullptr) {
+      if (drain) break;
+      continue;
+    }
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (message->rkt != nullptr) {
         const ingest::PartitionKey key{rd_kafka_topic_name(message->rkt), message->partition};
@@ -329,6 +338,7 @@ void Consumer::committed(const Offsets& next) {
 }
 
 void Consumer::resync() {
+  ++generation_;
   std::vector<ingest::PartitionKey> keys;
   for (const auto& [key, position] : positions_) keys.push_back(key);
   if (keys.empty()) return;

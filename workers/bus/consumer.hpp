@@ -84,7 +84,9 @@ class Consumer {
 
   // Up to batch_max_messages, waiting at most batch_max_wait; may be empty. Returns early, with
   // what it has, when every partition is read to its end (an idle stream waits for nothing).
-  std::vector<ingest::Message> poll_batch(const std::atomic<bool>& stop);
+  // `max_wait` overrides batch_max_wait (a look-ahead poll passes zero: take what is there).
+  std::vector<ingest::Message> poll_batch(const std::atomic<bool>& stop,
+                                          std::optional<std::chrono::milliseconds> max_wait = {});
   // Assigned mode: every range read to its end and handed out.
   bool finished() const;
 
@@ -95,6 +97,9 @@ class Consumer {
   void resync();
 
   const Positions& positions() const { return positions_; }
+  // Changes whenever the positions are reset (assignment, revocation, resync): a batch polled
+  // under an older generation may no longer start where the stored offsets are.
+  std::uint64_t generation() const { return generation_; }
   std::size_t assigned_partitions() const { return positions_.size(); }
   // Low and high watermarks of every partition of the input topics, now.
   Watermarks watermarks(std::chrono::milliseconds timeout);
@@ -131,6 +136,7 @@ class Consumer {
   Positions positions_;
   std::map<ingest::PartitionKey, Inflow> inflow_;
   bool closed_ = false;
+  std::uint64_t generation_ = 0;
   std::exception_ptr failure_;  // thrown inside a librdkafka callback, rethrown by poll_batch
 };
 
