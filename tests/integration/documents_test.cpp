@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -428,6 +429,22 @@ TEST(Documents, TwoWorkersAndKillNinesKeepEveryNumberingSequenceGaplessAndUnique
     EXPECT_TRUE(first || it->second == m.value) << id << ": a second copy must be identical";
   }
   EXPECT_EQ(static_cast<long>(by_id.size()), packages);
+
+  // Both workers rendered side by side, yet each order's packages first reached the topic in
+  // the order they were numbered.
+  std::map<std::string, std::int64_t> seq_of;
+  for (const auto& row : box.query(config, "SELECT package_id::text, seq FROM kassa.packages"))
+    seq_of[row[0].as<std::string>()] = row[1].as<std::int64_t>();
+  std::map<std::string, std::int64_t> last_seq_of_order;
+  std::set<std::string> seen;
+  for (const auto& m : box.read_topic(config.topic_documents)) {
+    const auto message = json::parse(m.value);
+    const std::string id = message.at("package_id");
+    if (!seen.insert(id).second) continue;
+    auto& last = last_seq_of_order[message.at("order_id").get<std::string>()];
+    EXPECT_GT(seq_of.at(id), last) << id << " overtook an earlier package of its order";
+    last = seq_of.at(id);
+  }
 }
 
 }  // namespace

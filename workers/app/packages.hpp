@@ -7,8 +7,9 @@
 //     (PDF, and FNS XML for the act and TORG-12), and in one transaction stores them, the package
 //     message with their sha256 (outbox -> kassa.documents.v1) and the buyer's e-mail
 //     (kassa.mail_outbox). The files are a function of the numbered package, so rendering again
-//     after a crash gives the same bytes; one renderer works at a time, in numbering order, so
-//     the messages of an order keep their order on the topic.
+//     after a crash gives the same bytes. Renderers of several replicas take disjoint packages
+//     (store::claim_rendering), each drawing its claim on all cores; an order's packages are
+//     finished one after the other, so its messages keep their order on the topic.
 #pragma once
 
 #include <atomic>

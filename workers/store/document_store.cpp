@@ -8,8 +8,6 @@
 namespace kassa::store {
 namespace {
 
-constexpr std::int64_t kRenderLock = 0x6b61737361'0004;  // "kassa" and 4: one renderer at a time
-
 StoredPackage package_of(const pqxx::row& row) {
   return {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
           row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<bool>()};
@@ -124,11 +122,15 @@ void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& pac
 
 std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit) {
   std::vector<PendingPackage> out;
-  if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRenderLock)[0].as<bool>())
-    return out;  // another renderer is at work; it keeps the order of issue
+  // SKIP LOCKED: renderers in any number of replicas take disjoint packages. A package waits
+  // while an earlier one of its order is still rendering (locked by another renderer, or not yet
+  // claimed), so an order's package messages reach the outbox, and the topic, in numbering order.
   for (const auto& row :
-       tx.exec_params("SELECT package_id::text, body FROM kassa.packages WHERE state = 'rendering' "
-                      "ORDER BY seq LIMIT $1",
+       tx.exec_params("SELECT p.package_id::text, p.body FROM kassa.packages p "
+                      "WHERE p.state = 'rendering' AND NOT EXISTS ("
+                      "  SELECT 1 FROM kassa.packages e WHERE e.state = 'rendering' "
+                      "    AND e.order_id = p.order_id AND e.seq < p.seq) "
+                      "ORDER BY p.seq LIMIT $1 FOR UPDATE OF p SKIP LOCKED",
                       static_cast<std::int64_t>(limit)))
     out.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
   return out;

@@ -25,9 +25,10 @@ core::Counters lock_counters(pqxx::work& tx, const std::set<core::CounterKey>& k
 void write_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages,
                     const core::Counters& counters);
 
-// The renderer's side. claim_rendering takes a transaction-scoped advisory lock, so one renderer
-// works at a time and packages are finished in the order they were numbered (seq); empty when
-// another holds it. finish_packages stores the message as published, the files and the e-mail.
+// The renderer's side. claim_rendering locks up to `limit` packages waiting to be rendered, in
+// numbering order (seq), skipping those another renderer holds and those whose order has an
+// earlier package still rendering; renderers in several replicas work side by side.
+// finish_packages stores the message as published, the files and the e-mail.
 struct PendingPackage {
   std::string package_id, body;
 };
