@@ -7,6 +7,7 @@
 #include "store/database.hpp"
 #include "store/mail_store.hpp"
 #include "support/log.hpp"
+#include "support/threads.hpp"
 
 namespace kassa::app {
 
@@ -59,6 +60,7 @@ void Mailer::wake() {
 }
 
 void Mailer::run(const std::atomic<bool>& stop) {
+  support::name_this_thread("kassa-mailer");
   while (!stop.load()) {
     std::size_t handled = 0;
     try {

@@ -12,6 +12,7 @@
 #include "store/database.hpp"
 #include "store/document_store.hpp"
 #include "support/log.hpp"
+#include "support/threads.hpp"
 
 namespace kassa::app {
 namespace {
@@ -31,6 +32,7 @@ std::vector<std::vector<render::PackageFile>> render_all(const std::vector<core:
   std::vector<std::future<void>> running;
   for (std::size_t t = 0; t < threads; ++t)
     running.push_back(std::async(std::launch::async, [&, t] {
+      support::background_thread("kassa-render");
       for (std::size_t i = t; i < packages.size(); i += threads)
         out[i] = render::render_package(packages[i], options);
     }));
@@ -155,6 +157,8 @@ void Renderer::wake() {
 }
 
 void Renderer::run(const std::atomic<bool>& stop) {
+  // Drawing PDFs can wait; the consumer issuing receipts cannot.
+  support::background_thread("kassa-render");
   auto backoff = std::chrono::milliseconds(100);
   while (!stop.load()) {
     std::size_t done = 0;
@@ -182,7 +186,7 @@ void Renderer::drain(const std::atomic<bool>& stop) {
     try {
       if (round() > 0) continue;
       if (store::count_rendering(impl_->database.connection()) == 0) return;
-      // Another renderer holds the lock and is finishing them: wait for it.
+      // Another renderer holds them, or an earlier package of their order: wait for it.
     } catch (const std::exception& e) {
       ++failures;
       log::warn(std::string("renderer: ") + e.what());

@@ -14,6 +14,7 @@
 #include "store/document_store.hpp"
 #include "store/outbox_store.hpp"
 #include "support/log.hpp"
+#include "support/threads.hpp"
 
 // Order per key. One relay publishes at a time, in outbox id order, and the idempotent producer
 // (enable.idempotence, acks=all) writes the messages of one partition in the order they were
@@ -176,6 +177,7 @@ void Relay::wake() {
 }
 
 void Relay::run(const std::atomic<bool>& stop) {
+  support::name_this_thread("kassa-relay");
   auto backoff = std::chrono::milliseconds(100);
   auto next_cleanup = Clock::now() + std::chrono::minutes(1);
   auto next_gauges = Clock::now();

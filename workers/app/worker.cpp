@@ -16,6 +16,7 @@
 #include "store/database.hpp"
 #include "store/migrate.hpp"
 #include "support/log.hpp"
+#include "support/threads.hpp"
 
 namespace kassa::app {
 
@@ -91,6 +92,7 @@ class Loop {
       std::future<std::vector<ingest::DecodedMessage>> next;
       if (!messages.empty())
         next = std::async(std::launch::async, [this, batch = std::move(messages)]() mutable {
+          support::name_this_thread("kassa-decode");
           return ingest::decode_batch(lookahead_decoder_, std::move(batch));
         });
       if (!in_hand.batch.empty()) {
