@@ -25,6 +25,12 @@ bool is_poison(const std::exception& error) {
 
 }  // namespace
 
+void PhaseClock::done(const char* phase) {
+  const auto now = std::chrono::steady_clock::now();
+  metrics_.count_phase(phase, std::chrono::duration<double>(now - last_).count());
+  last_ = now;
+}
+
 ingest::Outputs outputs_of(const Config& config) {
   ingest::Outputs outputs;
   outputs.dlq = config.topic_dlq;
@@ -55,7 +61,10 @@ store::Offsets BatchWriter::next_offsets(const std::vector<ingest::DecodedMessag
 
 void BatchWriter::write(std::vector<ingest::Message> messages) {
   const auto started = Clock::now();
-  process(ingest::decode_batch(decoder_, std::move(messages)), started);
+  PhaseClock phase(metrics_);
+  auto batch = ingest::decode_batch(decoder_, std::move(messages));
+  phase.done("decode");
+  process(batch, started);
 }
 
 void BatchWriter::write_decoded(const std::vector<ingest::DecodedMessage>& batch) {
@@ -71,14 +80,20 @@ void BatchWriter::process(const std::vector<ingest::DecodedMessage>& batch,
   for (;;) {
     if (stop_) return;  // not committed: the batch is read again by whoever runs next
     try {
+      PhaseClock phase(metrics_);
       pqxx::work tx(database_.connection());
       if (hooks_.advance) hooks_.advance(tx, next);
       auto loaded = store::load_snapshot(tx, needs);
+      phase.done("load");
       result = ingest::apply_batch(batch, std::move(loaded.snapshot), utc_now(), outputs_);
+      phase.done("apply");
       issue_packages(tx, result);
+      phase.done("number");
       store::write_result(tx, result, loaded.versions);
+      phase.done("write");
       fault_point("batch_before_commit");
       tx.commit();
+      phase.done("commit");
       break;
     } catch (const store::FencedError& e) {
       metrics_.fenced_batches.Increment();

@@ -30,6 +30,17 @@
 
 namespace kassa::app {
 
+// Adds the time since the previous mark to a batch phase (Metrics::kBatchPhases).
+class PhaseClock {
+ public:
+  explicit PhaseClock(Metrics& metrics) : metrics_(metrics) {}
+  void done(const char* phase);
+
+ private:
+  Metrics& metrics_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 class BatchWriter {
  public:
   struct Hooks {

@@ -105,6 +105,23 @@ Metrics::Metrics()
            .Register(*registry_)
            .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                             0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  auto& phases = prometheus::BuildCounter()
+                     .Name("kassa_batch_phase_seconds_total")
+                     .Help(
+                         "Seconds the consumer spent in each phase of its batches: decode "
+                         "(bytes to events), load (offsets and the orders and inbox rows "
+                         "needed), apply (state machine and builders), number (document "
+                         "counters), write (the batch's rows), commit")
+                     .Register(*registry_);
+  for (const char* phase : kBatchPhases) phases_[phase] = &phases.Add({{"phase", phase}});
+}
+
+void Metrics::count_phase(const char* phase, double seconds) {
+  phases_.at(phase)->Increment(seconds);
+}
+
+double Metrics::phase_seconds(const char* phase) const {
+  return phases_.at(phase)->Value();
 }
 
 std::string Metrics::render() const {

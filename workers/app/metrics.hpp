@@ -21,6 +21,12 @@ class Metrics {
   // Text exposition format of everything registered.
   std::string render() const;
   void count_batch(const ingest::Counts& counts, double seconds);
+  // Seconds a batch spent in one phase (kBatchPhases), summed: rate() of each shows where the
+  // consumer's time goes.
+  void count_phase(const char* phase, double seconds);
+  double phase_seconds(const char* phase) const;
+  static constexpr const char* kBatchPhases[] = {"decode", "load",  "apply",
+                                                 "number", "write", "commit"};
   // An outbox row parked for good, by reason (bus::produce_error_reason).
   void count_outbox_parked(const std::string& reason);
 
@@ -53,6 +59,7 @@ class Metrics {
   prometheus::Counter* default_supplier_phone_;
   prometheus::Counter* batches_;
   prometheus::Histogram* batch_seconds_;
+  std::map<std::string, prometheus::Counter*> phases_;
   std::map<std::string, prometheus::Counter*> outbox_parked_;
 };
 

@@ -93,7 +93,10 @@ class Loop {
       if (!messages.empty())
         next = std::async(std::launch::async, [this, batch = std::move(messages)]() mutable {
           support::name_this_thread("kassa-decode");
-          return ingest::decode_batch(lookahead_decoder_, std::move(batch));
+          PhaseClock phase(metrics_);
+          auto decoded = ingest::decode_batch(lookahead_decoder_, std::move(batch));
+          phase.done("decode");
+          return decoded;
         });
       if (!in_hand.batch.empty()) {
         if (in_hand.generation == consumer.generation()) {

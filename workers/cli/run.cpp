@@ -33,6 +33,20 @@ void print_summary(const app::RunSummary& s, const char* title) {
   std::fflush(stdout);
 }
 
+// Where the consumer's time went (kassa_batch_phase_seconds_total). Decoding runs on its own
+// thread beside the writes, so the phases may add up to more than the busy time.
+void print_phases(const app::Metrics& metrics) {
+  double total = 0;
+  for (const char* phase : app::Metrics::kBatchPhases) total += metrics.phase_seconds(phase);
+  if (total <= 0) return;
+  std::printf("  batch phases (s):");
+  for (const char* phase : app::Metrics::kBatchPhases)
+    std::printf(" %s %.2f (%.0f%%)", phase, metrics.phase_seconds(phase),
+                100 * metrics.phase_seconds(phase) / total);
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
 void add_run(CLI::App& app, const Context& context, int& status) {
   auto* command = app.add_subcommand("run", "consume the input topics until SIGTERM/SIGINT");
   static bool until_caught_up = false;
@@ -48,6 +62,7 @@ void add_run(CLI::App& app, const Context& context, int& status) {
     options.until_caught_up = until_caught_up;
     const auto summary = app::run_worker(config, options, metrics, g_stop);
     print_summary(summary, summary.caught_up ? "kassa run: caught up" : "kassa run: stopped");
+    print_phases(metrics);
     status = 0;
   });
 }
