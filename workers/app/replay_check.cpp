@@ -2,8 +2,6 @@
 
 #include <map>
 
-#include <nlohmann/json.hpp>
-
 #include "app/batch_writer.hpp"
 #include "app/clock.hpp"
 #include "app/packages.hpp"
@@ -13,6 +11,7 @@
 #include "ingest/memory_book.hpp"
 #include "store/batch_store.hpp"
 #include "store/database.hpp"
+#include "store/document_store.hpp"
 #include "support/log.hpp"
 
 namespace kassa::app {
@@ -74,35 +73,33 @@ class Comparison {
       : config_(config), options_(options), summary_(summary) {}
 
   void orders(pqxx::work& tx, const std::vector<std::string>& ids, Rebuilt& rebuilt) {
-    const std::string list = nlohmann::json(ids).dump();
-    for (const auto& row : tx.exec_params(kStoredReceipts, list)) {
+    for (const auto& stored : store::receipts_of_orders(tx, ids)) {
       ++summary_.receipts_checked;
-      const std::string id = row[0].as<std::string>(), order = row[1].as<std::string>();
-      const std::string body = row[2].as<std::string>();
-      const auto it = rebuilt.receipts.find(id);
+      const auto it = rebuilt.receipts.find(stored.receipt_id);
       if (it == rebuilt.receipts.end())
-        differ("receipt", id, order, "stored, but the order's history gives no such receipt");
-      else if (it->second != body)
-        differ("receipt", id, order, first_difference(body, it->second));
+        differ("receipt", stored.receipt_id, stored.order_id,
+               "stored, but the order's history gives no such receipt");
+      else if (it->second != stored.body)
+        differ("receipt", stored.receipt_id, stored.order_id,
+               first_difference(stored.body, it->second));
     }
-    std::map<std::string, std::map<std::string, std::int64_t>> numbers;
-    for (const auto& row : tx.exec_params(kStoredNumbers, list))
-      numbers[row[0].as<std::string>()][row[1].as<std::string>()] = row[2].as<std::int64_t>();
-    for (const auto& row : tx.exec_params(kStoredPackages, list)) {
+    auto numbers = store::numbers_of_orders(tx, ids);
+    for (const auto& stored : store::packages_of_orders(tx, ids)) {
       ++summary_.packages_checked;
-      const std::string id = row[0].as<std::string>(), order = row[1].as<std::string>();
-      const bool rendered = row[2].as<std::string>() == "issued";
-      const std::string body = row[3].as<std::string>();
-      const auto it = rebuilt.packages.find(id);
+      const auto it = rebuilt.packages.find(stored.package_id);
       if (it == rebuilt.packages.end()) {
-        differ("package", id, order, "stored, but the order's history gives no such package");
+        differ("package", stored.package_id, stored.order_id,
+               "stored, but the order's history gives no such package");
         continue;
       }
       core::Package package = it->second;
       for (auto& document : package.documents)
-        document.number = numbers[id][std::string(core::document_type_name(document.type))];
-      const std::string expected = package_body(tx, std::move(package), config_, rendered);
-      if (expected != body) differ("package", id, order, first_difference(body, expected));
+        document.number =
+            numbers[stored.package_id][std::string(core::document_type_name(document.type))];
+      const std::string expected = package_body(tx, std::move(package), config_, stored.issued);
+      if (expected != stored.body)
+        differ("package", stored.package_id, stored.order_id,
+               first_difference(stored.body, expected));
     }
   }
 
@@ -113,17 +110,6 @@ class Comparison {
     if (summary_.differences.size() < options_.differences_shown)
       summary_.differences.push_back({kind, id, order, std::move(detail)});
   }
-
-  static constexpr const char* kStoredReceipts =
-      "SELECT receipt_id::text, order_id::text, body FROM kassa.receipts "
-      "WHERE order_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid) ORDER BY receipt_id";
-  static constexpr const char* kStoredPackages =
-      "SELECT package_id::text, order_id::text, state, body FROM kassa.packages "
-      "WHERE order_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid) ORDER BY seq";
-  static constexpr const char* kStoredNumbers =
-      "SELECT d.package_id::text, d.document_type, d.number FROM kassa.documents d "
-      "JOIN kassa.packages p USING (package_id) "
-      "WHERE p.order_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)";
 
   const Config& config_;
   const ReplayOptions& options_;

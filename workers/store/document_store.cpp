@@ -136,6 +136,50 @@ std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit) {
   return out;
 }
 
+namespace {
+std::string uuid_array(const std::vector<std::string>& ids) {
+  ArrayParam array;
+  for (const auto& id : ids)
+    if (contract::is_uuid(id)) array.text(id);
+  return array.literal();
+}
+}  // namespace
+
+std::vector<StoredReceiptBody> receipts_of_orders(pqxx::transaction_base& tx,
+                                                  const std::vector<std::string>& order_ids) {
+  std::vector<StoredReceiptBody> out;
+  for (const auto& row :
+       tx.exec_params("SELECT receipt_id::text, order_id::text, body FROM kassa.receipts "
+                      "WHERE order_id = ANY($1::uuid[]) ORDER BY receipt_id",
+                      uuid_array(order_ids)))
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+  return out;
+}
+
+std::vector<StoredPackageBody> packages_of_orders(pqxx::transaction_base& tx,
+                                                  const std::vector<std::string>& order_ids) {
+  std::vector<StoredPackageBody> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT package_id::text, order_id::text, state = 'issued', body FROM kassa.packages "
+           "WHERE order_id = ANY($1::uuid[]) ORDER BY seq",
+           uuid_array(order_ids)))
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<bool>(),
+                   row[3].as<std::string>()});
+  return out;
+}
+
+std::map<std::string, std::map<std::string, std::int64_t>> numbers_of_orders(
+    pqxx::transaction_base& tx, const std::vector<std::string>& order_ids) {
+  std::map<std::string, std::map<std::string, std::int64_t>> out;
+  for (const auto& row :
+       tx.exec_params("SELECT d.package_id::text, d.document_type, d.number "
+                      "FROM kassa.documents d JOIN kassa.packages p USING (package_id) "
+                      "WHERE p.order_id = ANY($1::uuid[])",
+                      uuid_array(order_ids)))
+    out[row[0].as<std::string>()][row[1].as<std::string>()] = row[2].as<std::int64_t>();
+  return out;
+}
+
 std::map<std::string, std::string> merchant_edo_ids(pqxx::transaction_base& tx,
                                                     const std::set<std::string>& merchant_ids) {
   std::map<std::string, std::string> out;

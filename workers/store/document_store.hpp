@@ -36,6 +36,24 @@ std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit);
 void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages);
 std::int64_t count_rendering(pqxx::connection& connection);
 
+// What is stored for some orders, for the replay's history check (ids that are not UUIDs match
+// nothing).
+struct StoredReceiptBody {
+  std::string receipt_id, order_id, body;
+};
+struct StoredPackageBody {
+  std::string package_id, order_id;
+  bool issued = false;
+  std::string body;
+};
+std::vector<StoredReceiptBody> receipts_of_orders(pqxx::transaction_base& tx,
+                                                  const std::vector<std::string>& order_ids);
+std::vector<StoredPackageBody> packages_of_orders(pqxx::transaction_base& tx,
+                                                  const std::vector<std::string>& order_ids);
+// package_id -> document_type -> number
+std::map<std::string, std::map<std::string, std::int64_t>> numbers_of_orders(
+    pqxx::transaction_base& tx, const std::vector<std::string>& order_ids);
+
 // kassa.merchants.edo_participant_id of the given merchants, those that have one (for the FNS
 // XML's file name). Merchant ids that are not UUIDs are skipped.
 std::map<std::string, std::string> merchant_edo_ids(pqxx::transaction_base& tx,
