@@ -32,6 +32,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_HTTP_ADDR", "127.0.0.1:9464", "/metrics, /healthz, /readyz (empty: off)"},
       {"KASSA_ORPHAN_GRACE", "24h", "how long a shipment or refund may wait for its payment"},
       {"KASSA_BATCH_MAX_MESSAGES", "500", "messages per batch transaction"},
+      {"KASSA_CONSUMERS", "2",
+       "consumer loops in one `kassa run`, each with its share of the partitions and its own "
+       "database connection"},
       {"KASSA_BATCH_MAX_WAIT", "200ms", "longest wait to fill a batch"},
       {"KASSA_RELAY_BATCH", "500", "outbox rows published per relay round"},
       {"KASSA_OUTBOX_RETENTION", "7d", "published outbox rows are deleted after this long"},
@@ -293,6 +296,8 @@ Config load_config(const std::optional<std::string>& file) {
       config.orphan_grace = std::chrono::duration_cast<std::chrono::seconds>(parse_duration(value));
     else if (key == "KASSA_BATCH_MAX_MESSAGES")
       config.batch_max_messages = parse_count(key, value);
+    else if (key == "KASSA_CONSUMERS")
+      config.consumers = parse_count(key, value);
     else if (key == "KASSA_BATCH_MAX_WAIT")
       config.batch_max_wait = parse_duration(value);
     else if (key == "KASSA_RELAY_BATCH")

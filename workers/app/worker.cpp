@@ -1,5 +1,6 @@
 #include "app/worker.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <future>
@@ -34,20 +35,18 @@ using Clock = std::chrono::steady_clock;
 
 class Loop {
  public:
-  Loop(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop)
+  Loop(const Config& config, const RunOptions& options, Metrics& metrics, std::atomic<bool>& stop,
+       const std::atomic<Publishers*>& publishers, std::string name)
       : config_(config),
         options_(options),
         metrics_(metrics),
         stop_(stop),
+        publishers_(publishers),
+        name_(std::move(name)),
         writer_(config, metrics, stop, hooks()) {}
 
-  RunSummary run() {
-    const auto started = Clock::now();
-    wait_for_schema();
-    if (stop_) return summary_;
-    std::unique_ptr<HttpServer> http;
-    if (options_.serve_http && !config_.http_addr.empty()) http = start_http();
-
+  // Consumes until stopped or (a bounded run) caught up. The publishers run beside it.
+  void run() {
     bus::ConsumerOptions consumer_options;
     consumer_options.brokers = config_.brokers;
     consumer_options.group_id = config_.group_id;
@@ -66,13 +65,11 @@ class Loop {
       targets = consumer.watermarks(std::chrono::seconds(30));
       std::int64_t total = 0;
       for (const auto& [key, range] : targets) total += range.high - range.low;
-      log::info("run: will stop once the stored offsets reach the current end offsets (" +
+      log::info(name_ + ": will stop once the stored offsets reach the current end offsets (" +
                 std::to_string(total) + " messages in " + std::to_string(targets.size()) +
                 " partitions)");
     }
 
-    Publishers publishers(config_, metrics_);
-    publishers_ = &publishers;
     ready_ = true;
 
     auto last_progress = Clock::now();
@@ -120,41 +117,16 @@ class Loop {
       }
     }
     ready_ = false;
-    log::info(stop_ ? "run: stopping on signal after the current batch" : "run: caught up");
+    log::info(name_ + (stop_ ? ": stopping on signal after the current batch" : ": caught up"));
     consumer.close();
     consumer_ = nullptr;
-    publishers.finish(summary_.caught_up, stop_);  // a bounded run leaves nothing waiting
-    publishers_ = nullptr;
-    summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (first_message_) {
-      summary_.busy_seconds = std::chrono::duration<double>(last_commit_ - *first_message_).count();
-      summary_.settled_seconds =
-          std::chrono::duration<double>(Clock::now() - *first_message_).count();
-    }
-    return summary_;
   }
 
- private:
-  void heartbeat() {
-    metrics_.last_poll.Set(static_cast<double>(utc_now().unix_micros) / 1e6);
-    last_turn_ = Clock::now();
-    if (consumer_ != nullptr)
-      metrics_.assigned_partitions.Set(static_cast<double>(consumer_->assigned_partitions()));
-  }
-
-  std::unique_ptr<HttpServer> start_http() {
-    HttpServer::Probes probes;
-    probes.metrics = [this] { return metrics_.render(); };
-    probes.live = [this] { return Clock::now() - last_turn_.load() < std::chrono::seconds(60); };
-    // Not ready while the relay cannot publish what waits (Kafka down, refusing every message).
-    probes.ready = [this] {
-      const Publishers* publishers = publishers_.load();
-      return ready_.load() && publishers != nullptr && publishers->relay().publishing();
-    };
-    auto server = std::make_unique<HttpServer>(config_.http_addr, probes);
-    log::info("run: serving /metrics, /healthz, /readyz on http://" + config_.http_addr);
-    return server;
-  }
+  const RunSummary& summary() const { return summary_; }
+  std::optional<Clock::time_point> first_message() const { return first_message_; }
+  Clock::time_point last_commit() const { return last_commit_; }
+  bool ready() const { return ready_.load(); }
+  bool alive() const { return Clock::now() - last_turn_.load() < std::chrono::seconds(60); }
 
   // Workers start with the schema they need; during a rollout the migration job may still run.
   void wait_for_schema() {
@@ -180,6 +152,14 @@ class Loop {
       heartbeat();
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
+  }
+
+ private:
+  void heartbeat() {
+    metrics_.last_poll.Set(static_cast<double>(utc_now().unix_micros) / 1e6);
+    last_turn_ = Clock::now();
+    if (consumer_ != nullptr)
+      metrics_.assigned_partitions.Set(static_cast<double>(consumer_->assigned_partitions()));
   }
 
   // Runs `body` until it succeeds, retrying transient errors; false if stopped first.
@@ -257,9 +237,9 @@ class Loop {
 
   void progress() {
     const auto& c = summary_.counts;
-    log::info("run: " + std::to_string(c.messages) + " messages: " + std::to_string(c.applied) +
-              " applied, " + std::to_string(c.duplicates) + " duplicates, " +
-              std::to_string(c.parked - c.released) + " waiting for payment, " +
+    log::info(name_ + ": " + std::to_string(c.messages) + " messages: " +
+              std::to_string(c.applied) + " applied, " + std::to_string(c.duplicates) +
+              " duplicates, " + std::to_string(c.parked - c.released) + " waiting for payment, " +
               std::to_string(c.rejected) + " dead-lettered" +
               (options_.until_caught_up ? ", " + std::to_string(lag_) + " to go" : ""));
   }
@@ -286,11 +266,12 @@ class Loop {
   const RunOptions& options_;
   Metrics& metrics_;
   std::atomic<bool>& stop_;
+  const std::atomic<Publishers*>& publishers_;
+  const std::string name_;  // "run", or "run[2/3]" with several consumers
   BatchWriter writer_;
   contract::Decoder lookahead_decoder_;  // used by one decoding thread at a time
   store::Database& database_ = writer_.database();
   bus::Consumer* consumer_ = nullptr;
-  std::atomic<Publishers*> publishers_{nullptr};
   RunSummary summary_;
   std::atomic<bool> ready_{false};
   std::atomic<Clock::time_point> last_turn_{Clock::now()};
@@ -303,8 +284,91 @@ class Loop {
 
 RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& metrics,
                       std::atomic<bool>& stop) {
-  Loop loop(config, options, metrics, stop);
-  return loop.run();
+  const auto started = Clock::now();
+  const std::size_t count = std::max<std::size_t>(1, config.consumers);
+  std::atomic<Publishers*> publishers{nullptr};
+  std::vector<std::unique_ptr<Loop>> loops;
+  for (std::size_t i = 0; i < count; ++i)
+    loops.push_back(std::make_unique<Loop>(
+        config, options, metrics, stop, publishers,
+        count == 1 ? "run" : "run[" + std::to_string(i + 1) + "/" + std::to_string(count) + "]"));
+  RunSummary summary;
+  loops.front()->wait_for_schema();
+  if (stop) return summary;
+
+  std::unique_ptr<HttpServer> http;
+  if (options.serve_http && !config.http_addr.empty()) {
+    HttpServer::Probes probes;
+    probes.metrics = [&metrics] { return metrics.render(); };
+    probes.live = [&loops] {
+      return std::all_of(loops.begin(), loops.end(), [](const auto& l) { return l->alive(); });
+    };
+    // Not ready while the relay cannot publish what waits (Kafka down, refusing every message).
+    probes.ready = [&loops, &publishers] {
+      const Publishers* p = publishers.load();
+      return p != nullptr && p->relay().publishing() &&
+             std::all_of(loops.begin(), loops.end(), [](const auto& l) { return l->ready(); });
+    };
+    http = std::make_unique<HttpServer>(config.http_addr, probes);
+    log::info("run: serving /metrics, /healthz, /readyz on http://" + config.http_addr);
+  }
+
+  Publishers output(config, metrics);
+  publishers = &output;
+  // Several consumers in one process are members of the same group, like replicas: each gets
+  // its share of the partitions, and each writes its own batches, so PostgreSQL works on one
+  // batch while kassa prepares another. A consumer that fails stops the others (as a signal
+  // would) and its error ends the run.
+  std::vector<std::exception_ptr> failures(count);
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < count; ++i)
+      threads.emplace_back([&, i] {
+        support::name_this_thread(("kassa-consume-" + std::to_string(i + 1)).c_str());
+        try {
+          loops[i]->run();
+        } catch (...) {
+          failures[i] = std::current_exception();
+          stop = true;
+        }
+      });
+    try {
+      loops.front()->run();
+    } catch (...) {
+      failures.front() = std::current_exception();
+      stop = true;
+    }
+    for (auto& thread : threads) thread.join();
+  }
+  summary.caught_up = true;
+  std::optional<Clock::time_point> first;
+  Clock::time_point last = started;
+  for (const auto& loop : loops) {
+    const RunSummary& part = loop->summary();
+    summary.counts += part.counts;
+    summary.batches += part.batches;
+    summary.batch_seconds.insert(summary.batch_seconds.end(), part.batch_seconds.begin(),
+                                 part.batch_seconds.end());
+    summary.caught_up = summary.caught_up && part.caught_up;
+    if (const auto f = loop->first_message()) {
+      first = first ? std::min(*first, *f) : *f;
+      last = std::max(last, loop->last_commit());
+    }
+  }
+  for (const auto& failure : failures)
+    if (failure) {
+      output.finish(false, stop);
+      publishers = nullptr;
+      std::rethrow_exception(failure);
+    }
+  output.finish(summary.caught_up, stop);  // a bounded run leaves nothing waiting
+  publishers = nullptr;
+  summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  if (first) {
+    summary.busy_seconds = std::chrono::duration<double>(last - *first).count();
+    summary.settled_seconds = std::chrono::duration<double>(Clock::now() - *first).count();
+  }
+  return summary;
 }
 
 }  // namespace kassa::app
