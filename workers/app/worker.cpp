@@ -79,6 +79,10 @@ class Loop {
       heartbeat();
       if (!messages.empty()) {
         if (!first_message_) first_message_ = Clock::now();
+        if (options_.committed_timestamps) {
+          batch_timestamps_.clear();
+          for (const auto& m : messages) batch_timestamps_.push_back(m.timestamp_ms);
+        }
         writer_.write(std::move(messages));
       }
       if (options_.until_caught_up && caught_up(targets)) {
@@ -203,6 +207,11 @@ class Loop {
     if (summary_.batch_seconds.size() < 1'000'000) summary_.batch_seconds.push_back(seconds);
     if (!result.outbox.empty()) publishers_.load()->wake_relay();
     if (!result.package_writes.empty()) publishers_.load()->wake_renderer();
+    // A batch retried one message at a time reports all its timestamps at its first commit.
+    if (options_.committed_timestamps && !batch_timestamps_.empty()) {
+      options_.committed_timestamps(batch_timestamps_);
+      batch_timestamps_.clear();
+    }
   }
 
   bool caught_up(const bus::Watermarks& targets) {
@@ -262,6 +271,7 @@ class Loop {
   std::int64_t lag_ = 0;
   std::optional<Clock::time_point> first_message_;
   Clock::time_point last_commit_ = Clock::now();
+  std::vector<std::int64_t> batch_timestamps_;  // of the batch being written (committed_timestamps)
 };
 
 }  // namespace
