@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -97,6 +98,10 @@ class Loop {
         });
       if (!in_hand.batch.empty()) {
         if (in_hand.generation == consumer.generation()) {
+          if (options_.committed_timestamps) {
+            batch_timestamps_.clear();
+            for (const auto& m : in_hand.batch) batch_timestamps_.push_back(m.message.timestamp_ms);
+          }
           writer_.write_decoded(in_hand.batch);
         } else {
           if (next.valid()) next.wait();  // polled under the old positions too
@@ -211,6 +216,11 @@ class Loop {
     if (summary_.batch_seconds.size() < 1'000'000) summary_.batch_seconds.push_back(seconds);
     if (!result.outbox.empty()) publishers_.load()->wake_relay();
     if (!result.package_writes.empty()) publishers_.load()->wake_renderer();
+    // A batch retried one message at a time reports all its timestamps at its first commit.
+    if (options_.committed_timestamps && !batch_timestamps_.empty()) {
+      options_.committed_timestamps(batch_timestamps_);
+      batch_timestamps_.clear();
+    }
   }
 
   bool caught_up(const bus::Watermarks& targets) {
@@ -278,6 +288,7 @@ class Loop {
   std::int64_t lag_ = 0;
   std::optional<Clock::time_point> first_message_;
   Clock::time_point last_commit_ = Clock::now();
+  std::vector<std::int64_t> batch_timestamps_;  // of the batch being written (committed_timestamps)
 };
 
 }  // namespace
@@ -287,10 +298,19 @@ RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& 
   const auto started = Clock::now();
   const std::size_t count = std::max<std::size_t>(1, config.consumers);
   std::atomic<Publishers*> publishers{nullptr};
+  // The consumers call the commit hook one at a time.
+  RunOptions shared = options;
+  std::mutex hook_mutex;
+  if (options.committed_timestamps)
+    shared.committed_timestamps = [&hook_mutex, hook = options.committed_timestamps](
+                                      const std::vector<std::int64_t>& timestamps) {
+      std::lock_guard lock(hook_mutex);
+      hook(timestamps);
+    };
   std::vector<std::unique_ptr<Loop>> loops;
   for (std::size_t i = 0; i < count; ++i)
     loops.push_back(std::make_unique<Loop>(
-        config, options, metrics, stop, publishers,
+        config, shared, metrics, stop, publishers,
         count == 1 ? "run" : "run[" + std::to_string(i + 1) + "/" + std::to_string(count) + "]"));
   RunSummary summary;
   loops.front()->wait_for_schema();

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include "app/config.hpp"
@@ -34,6 +35,9 @@ struct RunOptions {
   bool serve_http = true;
   // Progress line on stderr every this often (0: never).
   std::chrono::seconds progress_every{10};
+  // For the benchmark's latency phase: after each batch commit, the Kafka timestamps (producer
+  // CreateTime, ms since the epoch) of the messages the batch was polled with. Empty: not called.
+  std::function<void(const std::vector<std::int64_t>& timestamps_ms)> committed_timestamps;
 };
 
 RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& metrics,

@@ -1,6 +1,5 @@
-// `kassa bench ingest`: events/s of the full pipeline (Kafka -> batch transaction -> PostgreSQL)
-// beside a naive baseline (one transaction per event) on the same generated data, in one run.
-// It uses its own topics and scratch databases and removes the topics afterwards.
+// `kassa bench`: core (the pure part on one thread), recon (reconciliation time and memory) and
+// ingest (cli/bench_ingest.cpp: the side-by-side table of raw COPY, naive, live and replay).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -8,34 +7,16 @@
 #include <sys/resource.h>
 
 #include "app/clock.hpp"
-#include "app/feed.hpp"
 #include "app/reconcile.hpp"
-#include "app/worker.hpp"
-#include "bus/admin.hpp"
+#include "cli/bench.hpp"
 #include "cli/commands.hpp"
 #include "contract/decode.hpp"
 #include "gen/ingest_messages.hpp"
 #include "ingest/memory_book.hpp"
 #include "store/database.hpp"
 #include "store/migrate.hpp"
-#include "support/log.hpp"
 
 namespace kassa::cli {
-namespace {
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
-
-struct Mode {
-  const char* name;
-  std::size_t batch;
-};
-
-}  // namespace
 
 // `kassa bench core`: the pure part alone (decode and validate, apply), no Kafka, no database:
 // what one core can do before any I/O, to compare with the full pipeline.
@@ -183,86 +164,8 @@ void add_bench(CLI::App& app, const Context& context, int& status) {
   bench->require_subcommand(1);
   add_bench_core(*bench, status);
   add_bench_recon(*bench, context, status);
-  auto* ingest =
-      bench->add_subcommand("ingest", "full pipeline vs one transaction per event, same data");
-  static gen::Options options;
-  options.orders = 5000;
-  static bool skip_naive = false;
-  ingest->add_option("--orders", options.orders, "orders to generate (about 3 messages each)")
-      ->capture_default_str();
-  ingest->add_option("--seed", options.seed, "generator seed")->capture_default_str();
-  ingest->add_flag("--skip-naive", skip_naive, "measure the pipeline only");
-  ingest->callback([&context, &status] {
-    const auto base = context.config();
-    const std::string suffix =
-        std::to_string(std::chrono::system_clock::now().time_since_epoch().count() / 1000);
-    app::Config config = base;
-    config.topic_payments = "kassa-bench." + suffix + ".payments";
-    config.topic_shipments = "kassa-bench." + suffix + ".shipments";
-    config.topic_refunds = "kassa-bench." + suffix + ".refunds";
-    config.topic_dlq = "kassa-bench." + suffix + ".dlq";
-    config.http_addr.clear();
-    const std::vector<std::string> topics = {config.topic_payments, config.topic_shipments,
-                                             config.topic_refunds, config.topic_dlq};
-    bus::create_topics(config.brokers, topics, 6, std::chrono::seconds(30));
-
-    const auto generated = gen::generate(options);
-    const auto produce_start = std::chrono::steady_clock::now();
-    app::publish_generated(config, generated.messages, true);
-    const double produce_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - produce_start).count();
-
-    std::vector<Mode> modes = {{"pipeline", base.batch_max_messages}};
-    if (!skip_naive) modes.push_back({"naive", 1});
-    std::vector<std::pair<Mode, app::RunSummary>> results;
-    for (const auto& mode : modes) {
-      const std::string database = std::string("kassa_bench_") + mode.name;
-      store::recreate_database(base.pg_dsn, database);
-      app::Config run = config;
-      run.pg_dsn = store::dsn_with_database(base.pg_dsn, database);
-      run.group_id = std::string("kassa-bench-") + mode.name + "-" + suffix;
-      run.batch_max_messages = mode.batch;
-      {
-        store::Database db(run.pg_dsn);
-        store::migrate(db.connection());
-      }
-      log::info(std::string("bench: ") + mode.name + " (batch " + std::to_string(mode.batch) + ")");
-      app::Metrics metrics;
-      app::RunOptions run_options;
-      run_options.until_caught_up = true;
-      run_options.serve_http = false;
-      results.emplace_back(mode, app::run_worker(run, run_options, metrics, g_stop));
-      if (g_stop) break;
-    }
-    bus::delete_topics(config.brokers, topics, std::chrono::seconds(30));
-
-    std::printf(
-        "\nkassa bench ingest: %zu messages (%d orders, seed %llu), produced in %.2f s (%.0f "
-        "msg/s)\n",
-        generated.messages.size(), options.orders, static_cast<unsigned long long>(options.seed),
-        produce_seconds, static_cast<double>(generated.messages.size()) / produce_seconds);
-    std::printf("%-10s %7s %10s %10s %10s %14s %14s %10s %10s\n", "mode", "batch", "messages",
-                "busy s", "events/s", "batch p50 ms", "batch p99 ms", "settled s", "events/s");
-    for (const auto& [mode, s] : results) {
-      auto per_second = [&](double seconds) {
-        return seconds > 0 ? static_cast<double>(s.counts.messages) / seconds : 0;
-      };
-      std::printf("%-10s %7zu %10lld %10.2f %10.0f %14.2f %14.2f %10.2f %10.0f\n", mode.name,
-                  mode.batch, static_cast<long long>(s.counts.messages), s.busy_seconds,
-                  per_second(s.busy_seconds), percentile(s.batch_seconds, 0.5) * 1000,
-                  percentile(s.batch_seconds, 0.99) * 1000, s.settled_seconds,
-                  per_second(s.settled_seconds));
-    }
-    std::printf(
-        "busy: consumer, first message to last batch commit; settled: until every package was "
-        "rendered and every outbox row published\n");
-    if (results.size() == 2 && results[1].second.busy_seconds > 0 &&
-        results[0].second.busy_seconds > 0)
-      std::printf("pipeline / naive: %.1fx\n",
-                  results[1].second.busy_seconds / results[0].second.busy_seconds);
-    std::fflush(stdout);
-    status = 0;
-  });
+  bench::add_bench_ingest(*bench, context, status);
+  bench::add_bench_child(*bench, context, status);
 }
 
 }  // namespace kassa::cli
