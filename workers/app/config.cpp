@@ -32,7 +32,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_HTTP_ADDR", "127.0.0.1:9464", "/metrics, /healthz, /readyz (empty: off)"},
       {"KASSA_ORPHAN_GRACE", "24h", "how long a shipment or refund may wait for its payment"},
       {"KASSA_BATCH_MAX_MESSAGES", "500", "messages per batch transaction"},
-      {"KASSA_CONSUMERS", "2",
+      {"KASSA_CONSUMERS", "1",
        "consumer loops in one `kassa run`, each with its share of the partitions and its own "
        "database connection"},
       {"KASSA_BATCH_MAX_WAIT", "200ms", "longest wait to fill a batch"},

@@ -33,7 +33,7 @@ struct Config {
   std::string http_addr = "127.0.0.1:9464";  // empty: no HTTP endpoint
   std::chrono::seconds orphan_grace{24 * 3600};
   std::size_t batch_max_messages = 500;
-  std::size_t consumers = 2;  // consumer loops in one `kassa run` (members of the same group)
+  std::size_t consumers = 1;  // consumer loops in one `kassa run` (members of the same group)
   std::chrono::milliseconds batch_max_wait{200};
   std::size_t relay_batch = 500;
   std::chrono::seconds outbox_retention{7 * 24 * 3600};  // published outbox rows are kept this long
