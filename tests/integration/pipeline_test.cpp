@@ -132,7 +132,10 @@ TEST(Pipeline, EveryEventAppliesOnceUnderDuplicateDelivery) {
   box.publish(stream.messages);
   box.publish(stream.messages);  // the whole stream delivered a second time, at new offsets
 
-  const auto run = box.run_until_caught_up();
+  // Two consumer loops in one process (KASSA_CONSUMERS=2) share the partitions.
+  app::Config two_loops = box.config;
+  two_loops.consumers = 2;
+  const auto run = box.run_until_caught_up(two_loops);
   EXPECT_TRUE(run.caught_up);
   EXPECT_EQ(run.counts.messages, static_cast<std::int64_t>(2 * stream.messages.size()));
   EXPECT_EQ(run.counts.applied, stream.truth.at("stream").at("events_applied").get<std::int64_t>());
