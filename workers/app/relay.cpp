@@ -45,7 +45,11 @@ struct Relay::Impl {
   Impl(const Config& config, Metrics* metrics)
       : config(config), metrics(metrics), database(config.pg_dsn), producer(make_producer()) {}
   std::unique_ptr<bus::Producer> make_producer() const {
-    return std::make_unique<bus::Producer>(config.brokers, config.kafka_extra);
+    auto made = std::make_unique<bus::Producer>(config.brokers, config.kafka_extra);
+    // The first receipt after a start should not wait for the topic's metadata.
+    made->warm_up({config.topic_receipts, config.topic_documents, config.topic_dlq},
+                  std::chrono::seconds(5));
+    return made;
   }
   const Config& config;
   Metrics* metrics;

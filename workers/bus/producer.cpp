@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "support/log.hpp"
+
 namespace kassa::bus {
 namespace {
 
@@ -13,6 +15,21 @@ struct Delivery {
 };
 
 }  // namespace
+
+void Producer::warm_up(const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+  for (const auto& topic : topics) {
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), topic.c_str(), nullptr);
+    if (handle == nullptr) continue;
+    const rd_kafka_metadata_t* metadata = nullptr;
+    const auto err =
+        rd_kafka_metadata(handle_.get(), 0, handle, &metadata, static_cast<int>(timeout.count()));
+    if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+    rd_kafka_topic_destroy(handle);
+    if (err)
+      log::warn("producer: metadata of " + topic +
+                " not fetched at start: " + rd_kafka_err2str(err));
+  }
+}
 
 Producer::Producer(const std::string& brokers, const Settings& extra) {
   Settings settings = {

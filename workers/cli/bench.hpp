@@ -73,6 +73,16 @@ struct RawSummary {
 };
 RawSummary raw_copy(const app::Config& config);
 
+// Every message of `topics` now in the log (low to high watermark), with its Kafka timestamp.
+struct LoggedMessage {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0, timestamp_ms = 0;
+  std::string value;
+};
+std::vector<LoggedMessage> read_log(const app::Config& config,
+                                    const std::vector<std::string>& topics);
+
 double percentile(std::vector<double> values, double p);
 
 }  // namespace kassa::cli::bench

@@ -10,9 +10,13 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include "app/replay.hpp"
 #include "app/worker.hpp"
@@ -41,37 +45,70 @@ std::int64_t packages_of(const ingest::Counts& counts) {
   return n;
 }
 
-// Latency mode: a live worker (no --until-caught-up) that records, for every message, the commit
-// time of its batch minus its Kafka timestamp, and stops once `expect` messages are committed.
-// RESULT.ready tells the parent when the consumer has its partitions, so that the paced producer
-// does not measure the group join.
+// Payment to prepayment receipt published, per receipt: the Kafka timestamp of the receipt
+// message (the relay's producer stamps it when it sends) minus that of the payment (the paced
+// producer's), joined through kassa.receipts.source_event_id and the inbox's source offsets.
+// Only prepayments: a settlement receipt of a shipment that arrived before its payment waits,
+// rightly, for the payment, which would measure the stream and not kassa.
+std::vector<double> receipt_latencies_ms(const app::Config& config) {
+  std::map<std::string, std::tuple<std::string, std::int32_t, std::int64_t>> source_of;
+  {
+    pqxx::connection connection(config.pg_dsn);
+    pqxx::read_transaction tx(connection);
+    for (const auto& row :
+         tx.exec("SELECT r.receipt_id::text, i.source_topic, i.source_partition, i.source_offset "
+                 "FROM kassa.receipts r JOIN kassa.inbox i ON i.event_id = r.source_event_id "
+                 "WHERE r.kind = 'prepayment'"))
+      source_of[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<std::int32_t>(),
+                                             row[3].as<std::int64_t>()};
+  }
+  std::map<std::tuple<std::string, std::int32_t, std::int64_t>, std::int64_t> event_ms;
+  for (const auto& m : read_log(config, config.input_topics()))
+    event_ms[{m.topic, m.partition, m.offset}] = m.timestamp_ms;
+  std::vector<double> out;
+  for (const auto& m : read_log(config, {config.topic_receipts})) {
+    const auto source = source_of.find(nlohmann::json::parse(m.value).at("receipt_id"));
+    if (source == source_of.end()) continue;
+    const auto event = event_ms.find(source->second);
+    if (event != event_ms.end()) out.push_back(static_cast<double>(m.timestamp_ms - event->second));
+  }
+  return out;
+}
+
+// Latency mode: a live worker (no --until-caught-up) fed by the parent's paced producer. Once
+// `expect` messages are committed and the outbox has nothing left to publish it stops, and the
+// latency of every receipt, from its event's timestamp to its own on the receipts topic, is
+// taken from the logs. RESULT.ready tells the parent when the consumer has its partitions, so
+// that the paced producer does not measure the group join.
 nlohmann::json run_latency(const app::Config& config, std::int64_t expect,
                            const std::string& ready_path) {
   app::Metrics metrics;
   app::RunOptions options;
   options.serve_http = false;
   options.progress_every = std::chrono::seconds(0);
-  std::atomic<bool> stop{false};
-  std::vector<double> latency_ms;
-  std::int64_t seen = 0;
+  std::atomic<bool> stop{false}, committed_all{false};
+  std::int64_t seen = 0;  // the hook is called by one consumer at a time
   options.committed_timestamps = [&](const std::vector<std::int64_t>& timestamps) {
-    const double now_ms =
-        static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count()) /
-        1000.0;
-    for (const auto t : timestamps) latency_ms.push_back(now_ms - static_cast<double>(t));
     seen += static_cast<std::int64_t>(timestamps.size());
-    if (seen >= expect) stop = true;
+    if (seen >= expect) committed_all = true;
   };
   std::thread watcher([&] {
     bool ready = false;
+    std::optional<pqxx::connection> connection;
     while (!stop) {
       if (!ready && metrics.assigned_partitions.Value() > 0) {
         std::ofstream(ready_path) << "ready\n";
         ready = true;
       }
       if (g_stop) stop = true;
+      if (committed_all) {
+        if (!connection) connection.emplace(config.pg_dsn);
+        pqxx::read_transaction tx(*connection);
+        if (tx.exec1("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL "
+                     "AND failed_at IS NULL")[0]
+                .as<std::int64_t>() == 0)
+          stop = true;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   });
@@ -85,8 +122,10 @@ nlohmann::json run_latency(const app::Config& config, std::int64_t expect,
   }
   stop = true;
   watcher.join();
+  const auto latency_ms = receipt_latencies_ms(config);
   return {{"messages", s.counts.messages},
           {"busy_seconds", s.busy_seconds},
+          {"receipts", latency_ms.size()},
           {"p50_ms", percentile(latency_ms, 0.5)},
           {"p99_ms", percentile(latency_ms, 0.99)}};
 }

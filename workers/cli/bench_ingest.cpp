@@ -332,8 +332,8 @@ void add_bench_ingest(CLI::App& bench, const Context& context, int& status) {
         "busy s: first message polled to last commit; events/s = messages / busy s; vs raw: "
         "events/s / raw's.\nsettled s: until every package is rendered and every outbox row "
         "published; packages/s = packages / settled s.\n"
-        "RSS MiB: peak RSS of the mode's own process (wait4). p50/p99: batch commit time - Kafka "
-        "CreateTime.\n",
+        "RSS MiB: peak RSS of the mode's own process (wait4). p50/p99: payment to prepayment "
+        "receipt\n  published, the receipt message's Kafka timestamp - the payment's.\n",
         base.batch_max_messages);
     print_targets(rows, raw_rate);
     std::fflush(stdout);

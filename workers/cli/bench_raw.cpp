@@ -143,4 +143,40 @@ RawSummary raw_copy(const app::Config& config) {
   return summary;
 }
 
+std::vector<LoggedMessage> read_log(const app::Config& config,
+                                    const std::vector<std::string>& topics) {
+  bus::Settings settings = config.kafka_extra;
+  settings["bootstrap.servers"] = config.brokers;
+  settings["group.id"] = config.group_id + "-read-log";  // never joined (assign only)
+  settings["enable.auto.commit"] = "false";
+  bus::Handle handle = bus::make_handle(RD_KAFKA_CONSUMER, bus::make_conf(settings));
+  rd_kafka_poll_set_consumer(handle.get());
+  std::int64_t left = 0;
+  bus::PartitionList list(rd_kafka_topic_partition_list_new(18));
+  for (const auto& [key, range] : plan(handle.get(), topics)) {
+    if (range.second <= range.first) continue;
+    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
+        range.first;
+    left += range.second - range.first;
+  }
+  if (const auto err = rd_kafka_assign(handle.get(), list.get()))
+    throw bus::KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
+  std::vector<LoggedMessage> out;
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (left > 0 && !g_stop && Clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(handle.get(), 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_timestamp_type_t type;
+      out.push_back({rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                     rd_kafka_message_timestamp(m, &type),
+                     std::string(static_cast<const char*>(m->payload), m->len)});
+      --left;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(handle.get());
+  return out;
+}
+
 }  // namespace kassa::cli::bench
