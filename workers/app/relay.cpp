@@ -45,11 +45,7 @@ struct Relay::Impl {
   Impl(const Config& config, Metrics* metrics)
       : config(config), metrics(metrics), database(config.pg_dsn), producer(make_producer()) {}
   std::unique_ptr<bus::Producer> make_producer() const {
-    auto made = std::make_unique<bus::Producer>(config.brokers, config.kafka_extra);
-    // The first receipt after a start should not wait for the topic's metadata.
-    made->warm_up({config.topic_receipts, config.topic_documents, config.topic_dlq},
-                  std::chrono::seconds(5));
-    return made;
+    return std::make_unique<bus::Producer>(config.brokers, config.kafka_extra);
   }
   const Config& config;
   Metrics* metrics;
@@ -182,6 +178,10 @@ void Relay::wake() {
 
 void Relay::run(const std::atomic<bool>& stop) {
   support::name_this_thread("kassa-relay");
+  // The first receipt after a start should not wait for its topic's metadata (about 1.8 s).
+  impl_->producer->warm_up(
+      {impl_->config.topic_receipts, impl_->config.topic_documents, impl_->config.topic_dlq},
+      std::chrono::seconds(2));
   auto backoff = std::chrono::milliseconds(100);
   auto next_cleanup = Clock::now() + std::chrono::minutes(1);
   auto next_gauges = Clock::now();

@@ -17,18 +17,19 @@ struct Delivery {
 }  // namespace
 
 void Producer::warm_up(const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
-  for (const auto& topic : topics) {
-    rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), topic.c_str(), nullptr);
-    if (handle == nullptr) continue;
-    const rd_kafka_metadata_t* metadata = nullptr;
-    const auto err =
-        rd_kafka_metadata(handle_.get(), 0, handle, &metadata, static_cast<int>(timeout.count()));
-    if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
-    rd_kafka_topic_destroy(handle);
-    if (err)
-      log::warn("producer: metadata of " + topic +
-                " not fetched at start: " + rd_kafka_err2str(err));
-  }
+  // Topic handles make the topics locally known; one metadata request then covers them all.
+  std::vector<rd_kafka_topic_t*> handles;
+  for (const auto& topic : topics)
+    if (rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), topic.c_str(), nullptr))
+      handles.push_back(handle);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const auto err =
+      rd_kafka_metadata(handle_.get(), 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  for (auto* handle : handles) rd_kafka_topic_destroy(handle);
+  if (err)
+    log::warn(std::string("producer: output topics' metadata not fetched at start: ") +
+              rd_kafka_err2str(err));
 }
 
 Producer::Producer(const std::string& brokers, const Settings& extra) {

@@ -37,8 +37,8 @@ class Producer {
   // never be published (bus/produce_errors.hpp) from one to try again.
   std::vector<Delivered> deliver(const std::vector<Record>& records,
                                  std::chrono::milliseconds timeout);
-  // Fetches the metadata of `topics` now, so that the first message to each does not wait for
-  // it; failures are only logged (the first send then waits as it would have).
+  // Fetches the metadata of `topics` now (one request, waiting at most `timeout`), so that the
+  // first message to each does not wait for it; failures are only logged.
   void warm_up(const std::vector<std::string>& topics, std::chrono::milliseconds timeout);
   // librdkafka raised a fatal error (idempotence broken); this producer must be replaced.
   bool fatal() const;
