@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <set>
 
 #include "app/batch_writer.hpp"
@@ -12,6 +13,7 @@
 #include "ingest/memory_book.hpp"
 #include "store/migrate.hpp"
 #include "support/log.hpp"
+#include "support/threads.hpp"
 
 namespace kassa::app {
 namespace {
@@ -87,19 +89,38 @@ void replay_into_database(const Config& config, const ReplayOptions& options, Me
   require_schema(writer.database().connection());
   Progress progress(options.progress_every, "applied");
   bool started = false;
+  // As in kassa run, the next batch is read and decoded on another thread while the current one
+  // is written. No offsets and no group here, so a batch in hand never goes stale.
+  contract::Decoder lookahead_decoder;
+  auto read_ahead = [&] {
+    return std::async(std::launch::async, [&] {
+      support::name_this_thread("kassa-decode");
+      auto messages = source.next(stop);
+      PhaseClock phase(metrics);
+      auto decoded = ingest::decode_batch(lookahead_decoder, std::move(messages));
+      phase.done("decode");
+      return decoded;
+    });
+  };
+  auto next = read_ahead();
   while (!stop.load()) {
-    auto batch = source.next(stop);
+    auto batch = next.get();
+    // The source is read only on the reading thread from here until the next get().
+    const bool finished = source.finished();
+    const auto share = source.done_share();
+    if (!finished) next = read_ahead();
     if (!batch.empty()) {
       if (!started) first = Clock::now();
       started = true;
-      writer.write(std::move(batch));
+      writer.write_decoded(batch);
     }
-    progress.maybe(summary.counts.messages, source.done_share());
-    if (source.finished()) {
+    progress.maybe(summary.counts.messages, share);
+    if (finished) {
       summary.completed = !stop.load();
       break;
     }
   }
+  if (next.valid()) next.wait();
   publishers.finish(summary.completed, stop);
   if (started) {
     summary.busy_seconds = std::chrono::duration<double>(last_commit - first).count();

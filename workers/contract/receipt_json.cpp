@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "contract/encoding.hpp"
+#include "contract/json_text.hpp"
 
 namespace kassa::contract {
 namespace {
 
-// A minimal writer: the caller decides key order; strings are escaped by nlohmann.
+// A minimal writer: the caller decides key order; strings escaped as nlohmann would
+// (contract/json_text.hpp), without a JSON value per string.
 class Writer {
  public:
   Writer& open(char bracket) {
@@ -23,14 +25,14 @@ class Writer {
   }
   Writer& key(const char* name) {
     comma();
-    out_ += nlohmann::json(name).dump();
+    append_json_string(out_, name);
     out_ += ':';
     first_ = true;  // the value follows without a comma
     return *this;
   }
   Writer& string(const std::string& value) {
     comma();
-    out_ += nlohmann::json(value).dump();
+    append_json_string(out_, value);
     return *this;
   }
   Writer& raw(const std::string& number) {

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "contract/decode.hpp"
+#include "contract/json_text.hpp"
 
 namespace kassa::contract {
 namespace {
@@ -88,6 +89,87 @@ json order_to_json(const core::OrderState& order) {
   j["parked"] = std::move(parked);
   return j;
 }
+
+// Keys in the order nlohmann's std::map keeps them (sorted), so the text equals dump()'s.
+// One key and its value a line, so formatting is off here.
+// clang-format off
+std::string order_state_text(const core::OrderState& order) {
+  JsonText w;
+  w.open('{').key("lines").open('[');
+  for (const auto& line : order.lines) {
+    const auto& i = line.item;
+    w.open('{')
+        .key("measure").string(i.measure)
+        .key("measure_code").string(i.measure_code)
+        .key("name").string(i.name)
+        .key("price").integer(i.price)
+        .key("quantity").integer(i.quantity.milli)
+        .key("refunded_shipped").integer(line.refunded_shipped.milli)
+        .key("refunded_shipped_amount").integer(line.refunded_shipped_amount)
+        .key("refunded_unshipped").integer(line.refunded_unshipped.milli)
+        .key("refunded_unshipped_amount").integer(line.refunded_unshipped_amount)
+        .key("settlements").open('[');
+    for (const auto& s : line.settlements)
+      w.open('{')
+          .key("amount").integer(s.amount)
+          .key("event_id").string(s.event_id)
+          .key("occurred_at").string(core::format_utc(s.occurred_at))
+          .key("quantity").integer(s.quantity.milli)
+          .key("reversed").integer(s.reversed.milli)
+          .key("reversed_amount").integer(s.reversed_amount)
+          .close('}');
+    w.close(']')
+        .key("shipped").integer(line.shipped.milli)
+        .key("shipped_amount").integer(line.shipped_amount)
+        .key("sku").string(i.sku)
+        .key("total_amount").integer(i.total_amount)
+        .key("type").string(i.type == core::LineType::service ? "service" : "commodity")
+        .key("vat_code").string(i.vat_code)
+        .close('}');
+  }
+  w.close(']').key("merchant_id").string(order.merchant_id);
+  w.key("order_id").string(order.order_id).key("parked").open('[');
+  for (const auto& waiting : order.parked) {
+    const core::Source& s = waiting.source;
+    w.open('{');
+    if (!s.has_key) w.key("has_key").boolean(false);
+    w.key("key").string(s.key)
+        .key("offset").integer(s.offset)
+        .key("partition").integer(s.partition)
+        .key("payload").string(s.payload)
+        .key("topic").string(s.topic)
+        .close('}');
+  }
+  w.close(']').key("payment");
+  if (const auto& p = order.payment) {
+    const auto& c = p->customer;
+    w.open('{')
+        .key("amount").integer(p->amount)
+        .key("currency").string(p->currency)
+        .key("customer").open('{')
+            .key("email").string(c.email)
+            .key("inn").string(c.inn)
+            .key("kpp").string(c.kpp)
+            .key("name").string(c.name)
+            .key("phone").string(c.phone)
+            .key("type").string(c.type == core::CustomerType::legal ? "legal" : "private")
+            .close('}')
+        .key("event_id").string(p->event_id)
+        .key("merchant_order_id").string(p->merchant_order_id)
+        .key("occurred_at").string(core::format_utc(p->occurred_at))
+        .key("payment_id").string(p->payment_id)
+        .close('}');
+  } else {
+    w.null();
+  }
+  w.key("refund_ids").open('[');
+  for (const auto& id : order.refund_ids) w.string(id);
+  w.close(']').key("shipment_ids").open('[');
+  for (const auto& id : order.shipment_ids) w.string(id);
+  w.close(']').close('}');
+  return w.take();
+}
+// clang-format on
 
 core::OrderState order_from_json(const json& j) {
   core::OrderState order;

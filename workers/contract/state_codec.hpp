@@ -10,6 +10,9 @@
 namespace kassa::contract {
 
 nlohmann::json order_to_json(const core::OrderState& order);
+// order_to_json(order).dump(), byte for byte, written directly (no DOM): the form the batch
+// stores, thousands of times a second.
+std::string order_state_text(const core::OrderState& order);
 core::OrderState order_from_json(const nlohmann::json& json);
 
 }  // namespace kassa::contract

@@ -48,7 +48,7 @@ struct OrderColumns {
         oldest = std::min(oldest, core::header_of(waiting.event).occurred_at);
       oldest_parked_at.text(core::format_utc(oldest));
     }
-    state.text(contract::order_to_json(order).dump());
+    state.text(contract::order_state_text(order));
     version.integer(next_version);
   }
 };
