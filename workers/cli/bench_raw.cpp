@@ -63,6 +63,22 @@ std::map<std::pair<std::string, std::int32_t>, std::pair<std::int64_t, std::int6
   return out;
 }
 
+// Assigns every partition of `topics` from its log start (given as an offset: no offset lookup,
+// every partition fetches at once); returns how many messages the logs hold now.
+std::int64_t assign_whole_log(rd_kafka_t* handle, const std::vector<std::string>& topics) {
+  std::int64_t messages = 0;
+  bus::PartitionList list(rd_kafka_topic_partition_list_new(18));
+  for (const auto& [key, range] : plan(handle, topics)) {
+    if (range.second <= range.first) continue;
+    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
+        range.first;
+    messages += range.second - range.first;
+  }
+  if (const auto err = rd_kafka_assign(handle, list.get()))
+    throw bus::KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
+  return messages;
+}
+
 void copy_batch(pqxx::connection& connection, const std::vector<Row>& rows) {
   pqxx::work tx(connection);
   pqxx::stream_to stream(
@@ -95,17 +111,7 @@ RawSummary raw_copy(const app::Config& config) {
     tx.commit();
   }
 
-  // From the log start, given as an offset (no offset lookup: every partition fetches at once).
-  std::int64_t left = 0;
-  bus::PartitionList list(rd_kafka_topic_partition_list_new(18));
-  for (const auto& [key, range] : plan(handle.get(), config.input_topics())) {
-    if (range.second <= range.first) continue;
-    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
-        range.first;
-    left += range.second - range.first;
-  }
-  if (const auto err = rd_kafka_assign(handle.get(), list.get()))
-    throw bus::KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
+  std::int64_t left = assign_whole_log(handle.get(), config.input_topics());
 
   RawSummary summary;
   std::optional<Clock::time_point> first;
@@ -151,16 +157,7 @@ std::vector<LoggedMessage> read_log(const app::Config& config,
   settings["enable.auto.commit"] = "false";
   bus::Handle handle = bus::make_handle(RD_KAFKA_CONSUMER, bus::make_conf(settings));
   rd_kafka_poll_set_consumer(handle.get());
-  std::int64_t left = 0;
-  bus::PartitionList list(rd_kafka_topic_partition_list_new(18));
-  for (const auto& [key, range] : plan(handle.get(), topics)) {
-    if (range.second <= range.first) continue;
-    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
-        range.first;
-    left += range.second - range.first;
-  }
-  if (const auto err = rd_kafka_assign(handle.get(), list.get()))
-    throw bus::KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
+  std::int64_t left = assign_whole_log(handle.get(), topics);
   std::vector<LoggedMessage> out;
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   while (left > 0 && !g_stop && Clock::now() < deadline) {

@@ -8,51 +8,8 @@
 namespace kassa::contract {
 namespace {
 
-// A minimal writer: the caller decides key order; strings escaped as nlohmann would
-// (contract/json_text.hpp), without a JSON value per string.
-class Writer {
- public:
-  Writer& open(char bracket) {
-    comma();
-    out_ += bracket;
-    first_ = true;
-    return *this;
-  }
-  Writer& close(char bracket) {
-    out_ += bracket;
-    first_ = false;
-    return *this;
-  }
-  Writer& key(const char* name) {
-    comma();
-    append_json_string(out_, name);
-    out_ += ':';
-    first_ = true;  // the value follows without a comma
-    return *this;
-  }
-  Writer& string(const std::string& value) {
-    comma();
-    append_json_string(out_, value);
-    return *this;
-  }
-  Writer& raw(const std::string& number) {
-    comma();
-    out_ += number;
-    return *this;
-  }
-  Writer& integer(std::int64_t value) { return raw(std::to_string(value)); }
-  Writer& boolean(bool value) { return raw(value ? "true" : "false"); }
-  Writer& rubles(core::Kopecks value) { return raw(core::format_rubles(value)); }
-  std::string take() { return std::move(out_); }
-
- private:
-  void comma() {
-    if (!first_) out_ += ',';
-    first_ = false;
-  }
-  std::string out_;
-  bool first_ = true;
-};
+// Receipts are written key by key in ATOL's order (contract/json_text.hpp).
+using Writer = JsonText;
 
 // "phones": [...] (tags 1171, 1073, 1074), left out when there are none.
 void phones(Writer& w, const std::vector<std::string>& list) {
@@ -103,14 +60,14 @@ std::string receipt_json(const core::Receipt& r, const core::Seller& seller,
   for (const auto& line : r.lines) {
     w.open('{');
     w.key("name").string(line.name);
-    w.key("price").rubles(line.price);
+    w.key("price").raw(core::format_rubles(line.price));
     w.key("quantity").raw(core::format_quantity(line.quantity));
-    w.key("sum").rubles(line.sum);
+    w.key("sum").raw(core::format_rubles(line.sum));
     w.key("measure").integer(line.measure);
     w.key("payment_method").string(line.payment_method);
     w.key("payment_object").integer(line.payment_object);
     w.key("vat").open('{').key("type").string(std::string(core::vat_type_name(line.vat)));
-    w.key("sum").rubles(line.vat_sum).close('}');
+    w.key("sum").raw(core::format_rubles(line.vat_sum)).close('}');
     w.key("agent_info").open('{').key("type").string(seller.agent_type);
     if (!seller.paying_agent_operation.empty() || !seller.paying_agent_phones.empty()) {
       w.key("paying_agent").open('{');
@@ -139,7 +96,7 @@ std::string receipt_json(const core::Receipt& r, const core::Seller& seller,
       .key("type")
       .integer(r.payment_type)
       .key("sum")
-      .rubles(r.total);
+      .raw(core::format_rubles(r.total));
   w.close('}').close(']');
   w.key("vats").open('[');
   for (const auto& [type, sum] : r.vats)
@@ -147,10 +104,10 @@ std::string receipt_json(const core::Receipt& r, const core::Seller& seller,
         .key("type")
         .string(std::string(core::vat_type_name(type)))
         .key("sum")
-        .rubles(sum)
+        .raw(core::format_rubles(sum))
         .close('}');
   w.close(']');
-  w.key("total").rubles(r.total);
+  w.key("total").raw(core::format_rubles(r.total));
   w.key("internet").boolean(true);
   w.close('}');  // receipt
   w.close('}');  // atol
