@@ -16,9 +16,13 @@ void append_json_string(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(out.size() + value.size() + 2);
   out += '"';
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  std::size_t plain = 0;  // start of the run not yet copied
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+    out.append(value, plain, i - plain);
+    plain = i + 1;
+    switch (byte) {
       case '"':
         out += "\\\"";
         break;
@@ -40,16 +44,13 @@ void append_json_string(std::string& out, std::string_view value) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (byte < 0x20) {  // as nlohmann writes them: \u00xx, lowercase
-          out += "\\u00";
-          out += kHex[byte >> 4];
-          out += kHex[byte & 0x0f];
-        } else {
-          out += c;
-        }
+      default:  // other control characters as nlohmann writes them: \u00xx, lowercase
+        out += "\\u00";
+        out += kHex[byte >> 4];
+        out += kHex[byte & 0x0f];
     }
   }
+  out.append(value, plain);
   out += '"';
 }
 

@@ -14,10 +14,14 @@ ArrayParam& ArrayParam::text(std::string_view value) {
   // quotes only the quote and the backslash need escaping. UTF-8 passes through unchanged.
   out_.reserve(out_.size() + value.size() + 2);
   out_ += '"';
-  for (const char c : value) {
-    if (c == '"' || c == '\\') out_ += '\\';
-    out_ += c;
+  std::size_t plain = 0;  // start of the run not yet copied
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] != '"' && value[i] != '\\') continue;
+    out_.append(value, plain, i - plain);
+    out_ += '\\';
+    plain = i;  // the escaped character starts the next run
   }
+  out_.append(value, plain);
   out_ += '"';
   return *this;
 }
