@@ -27,6 +27,9 @@ Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
       // End-of-partition events tell the cross-topic merge that a quiet partition holds nothing
       // back.
       {"enable.partition.eof", "true"},
+      // librdkafka prefetches up to 64 MB by default; with a backlog that alone took peak RSS
+      // from 124 to 207 MB over 230 000 messages, at the same speed. 16 MB keeps batches full.
+      {"queued.max.messages.kbytes", "16384"},
   };
   for (const auto& [key, value] : options_.extra) settings[key] = value;
   // Assigned mode never joins the group nor commits: a replay leaves every group's offsets alone.
