@@ -87,12 +87,7 @@ Sandbox::Sandbox(const std::string& name, int partitions) {
   config.brokers = env_or("KASSA_KAFKA_BROKERS", "127.0.0.1:59092");
   config.group_id = "kassa-it-" + name + "-" + suffix;
   const std::string prefix = "kassa-it." + name + "." + suffix + ".";
-  config.topic_payments = prefix + "payments";
-  config.topic_shipments = prefix + "shipments";
-  config.topic_refunds = prefix + "refunds";
-  config.topic_dlq = prefix + "dlq";
-  config.topic_receipts = prefix + "receipts";
-  config.topic_documents = prefix + "documents";
+  app::prefix_topics(config, prefix);
   config.documents_dir = documents_root() + "/" + database_;
   config.http_addr.clear();
   config.batch_max_wait = std::chrono::milliseconds(50);

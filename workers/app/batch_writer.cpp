@@ -31,6 +31,15 @@ void PhaseClock::done(const char* phase) {
   last_ = now;
 }
 
+std::vector<ingest::DecodedMessage> decode_counted(contract::Decoder& decoder,
+                                                   std::vector<ingest::Message> messages,
+                                                   Metrics& metrics) {
+  PhaseClock phase(metrics);
+  auto decoded = ingest::decode_batch(decoder, std::move(messages));
+  phase.done("decode");
+  return decoded;
+}
+
 ingest::Outputs outputs_of(const Config& config) {
   ingest::Outputs outputs;
   outputs.dlq = config.topic_dlq;
@@ -61,10 +70,7 @@ store::Offsets BatchWriter::next_offsets(const std::vector<ingest::DecodedMessag
 
 void BatchWriter::write(std::vector<ingest::Message> messages) {
   const auto started = Clock::now();
-  PhaseClock phase(metrics_);
-  auto batch = ingest::decode_batch(decoder_, std::move(messages));
-  phase.done("decode");
-  process(batch, started);
+  process(decode_counted(decoder_, std::move(messages), metrics_), started);
 }
 
 void BatchWriter::write_decoded(const std::vector<ingest::DecodedMessage>& batch) {

@@ -41,6 +41,11 @@ class PhaseClock {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// decode_batch, its time added to the "decode" phase (safe from any thread).
+std::vector<ingest::DecodedMessage> decode_counted(contract::Decoder& decoder,
+                                                   std::vector<ingest::Message> messages,
+                                                   Metrics& metrics);
+
 class BatchWriter {
  public:
   struct Hooks {

@@ -483,4 +483,13 @@ void require_real_requisites(Config& config) {
                     ". Set them (README, Configuration), or KASSA_ALLOW_DEMO_DATA=true for a demo");
 }
 
+void prefix_topics(Config& config, const std::string& prefix) {
+  config.topic_payments = prefix + "payments";
+  config.topic_shipments = prefix + "shipments";
+  config.topic_refunds = prefix + "refunds";
+  config.topic_dlq = prefix + "dlq";
+  config.topic_receipts = prefix + "receipts";
+  config.topic_documents = prefix + "documents";
+}
+
 }  // namespace kassa::app

@@ -91,4 +91,8 @@ std::string default_documents_dir();
 // "24h", "90m", "30s", "250ms", "2d" -> duration.
 std::chrono::milliseconds parse_duration(const std::string& text);
 
+// Scratch topics (tests, benchmarks): every input and output topic named PREFIX + its role
+// (payments, shipments, refunds, dlq, receipts, documents).
+void prefix_topics(Config& config, const std::string& prefix);
+
 }  // namespace kassa::app

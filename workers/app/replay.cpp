@@ -95,11 +95,7 @@ void replay_into_database(const Config& config, const ReplayOptions& options, Me
   auto read_ahead = [&] {
     return std::async(std::launch::async, [&] {
       support::name_this_thread("kassa-decode");
-      auto messages = source.next(stop);
-      PhaseClock phase(metrics);
-      auto decoded = ingest::decode_batch(lookahead_decoder, std::move(messages));
-      phase.done("decode");
-      return decoded;
+      return decode_counted(lookahead_decoder, source.next(stop), metrics);
     });
   };
   auto next = read_ahead();

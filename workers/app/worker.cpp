@@ -91,10 +91,7 @@ class Loop {
       if (!messages.empty())
         next = std::async(std::launch::async, [this, batch = std::move(messages)]() mutable {
           support::name_this_thread("kassa-decode");
-          PhaseClock phase(metrics_);
-          auto decoded = ingest::decode_batch(lookahead_decoder_, std::move(batch));
-          phase.done("decode");
-          return decoded;
+          return decode_counted(lookahead_decoder_, std::move(batch), metrics_);
         });
       if (!in_hand.batch.empty()) {
         if (in_hand.generation == consumer.generation()) {

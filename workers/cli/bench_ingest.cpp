@@ -63,12 +63,7 @@ class Scratch {
   app::Config topics(const std::string& tag) {
     app::Config config = base_;
     const std::string prefix = "kassa-bench." + run_ + "." + tag + ".";
-    config.topic_payments = prefix + "payments";
-    config.topic_shipments = prefix + "shipments";
-    config.topic_refunds = prefix + "refunds";
-    config.topic_dlq = prefix + "dlq";
-    config.topic_receipts = prefix + "receipts";
-    config.topic_documents = prefix + "documents";
+    app::prefix_topics(config, prefix);
     const std::vector<std::string> names = {config.topic_payments, config.topic_shipments,
                                             config.topic_refunds,  config.topic_dlq,
                                             config.topic_receipts, config.topic_documents};

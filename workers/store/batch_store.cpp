@@ -11,14 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-// Lists of ids travel as one array parameter; every statement stays parameterized.
-template <typename Range>
-std::string text_array(const Range& values) {
-  ArrayParam array;
-  for (const auto& v : values) array.text(v);
-  return array.literal();
-}
-
 // kassa.orders rows as column arrays (see pg_array.hpp).
 struct OrderColumns {
   ArrayParam order_id, merchant_id, status, customer_type, paid_amount, shipped_amount,

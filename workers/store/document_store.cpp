@@ -137,11 +137,12 @@ std::vector<PendingPackage> claim_rendering(pqxx::work& tx, std::size_t limit) {
 }
 
 namespace {
+// Ids that are not UUIDs match nothing; leaving them out keeps the cast from failing.
 std::string uuid_array(const std::vector<std::string>& ids) {
-  ArrayParam array;
+  std::vector<std::string> uuids;
   for (const auto& id : ids)
-    if (contract::is_uuid(id)) array.text(id);
-  return array.literal();
+    if (contract::is_uuid(id)) uuids.push_back(id);
+  return text_array(uuids);
 }
 }  // namespace
 

@@ -32,4 +32,12 @@ class ArrayParam {
   std::size_t size_ = 0;
 };
 
+// A list of texts (ids, names) as one array literal, e.g. for `= ANY($1::uuid[])`.
+template <typename Range>
+std::string text_array(const Range& values) {
+  ArrayParam array;
+  for (const auto& v : values) array.text(v);
+  return array.literal();
+}
+
 }  // namespace kassa::store
