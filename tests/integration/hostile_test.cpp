@@ -351,6 +351,48 @@ TEST(Hostile, APackageWhoseFilesCannotBePlacedWaitsWithoutHoldingTheRest) {
   std::filesystem::remove(blocked);
 }
 
+// `kassa run` relays in two lanes: a package message waits for its files (written and fsync'd),
+// and a receipt must not wait behind it. Each lane publishes only its own rows, under its own
+// lock, so one lane busy elsewhere (here: its lock held) never stops the other.
+TEST(Hostile, ReceiptsAndPackagesAreRelayedInSeparateLanes) {
+  Sandbox box("lanes");
+  const std::string package_id = "7a1b2c3d-4e5f-4061-8293-a4b5c6d7e8f9";
+  const std::string merchant = "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d";
+  {
+    pqxx::connection connection(box.config.pg_dsn);
+    pqxx::work tx(connection);
+    tx.exec_params(
+        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
+        "($1::uuid, $2, 'order-p'::bytea, convert_to($3, 'UTF8')), "
+        "(gen_random_uuid(), $4, 'order-r'::bytea, convert_to('{\"receipt\": 1}', 'UTF8'))",
+        package_id, box.config.topic_documents,
+        "{\"package_id\": \"" + package_id + "\", \"merchant_id\": \"" + merchant + "\"}",
+        box.config.topic_receipts);
+    tx.commit();
+  }
+  app::Relay records(box.config, nullptr, app::Relay::Lane::records);
+  app::Relay documents(box.config, nullptr, app::Relay::Lane::documents);
+  app::Relay everything(box.config, nullptr);  // both lanes' locks
+  {
+    // Another process's documents relay holds that lane (the lock is transaction-scoped).
+    pqxx::connection other(box.config.pg_dsn);
+    pqxx::work holding(other);
+    holding.exec("SELECT pg_advisory_xact_lock(x'6b617373610005'::bigint)");
+    EXPECT_EQ(documents.run_once(), 0u) << "the lane is taken";
+    EXPECT_EQ(everything.run_once(), 0u) << "an all-lanes relay needs both locks";
+    EXPECT_EQ(records.run_once(), 1u) << "the receipt does not wait";
+    EXPECT_EQ(records.run_once(), 0u) << "and the package is not the records lane's";
+  }
+  EXPECT_EQ(box.read_topic(box.config.topic_receipts).size(), 1u);
+  EXPECT_TRUE(box.read_topic(box.config.topic_documents).empty());
+  EXPECT_EQ(documents.refresh_gauges(), 1) << "its own rows waiting";
+  EXPECT_EQ(records.refresh_gauges(), 0);
+  EXPECT_EQ(documents.run_once(), 1u);
+  EXPECT_EQ(box.read_topic(box.config.topic_documents).size(), 1u);
+  EXPECT_EQ(box.read_topic(box.config.topic_receipts).size(), 1u) << "published once";
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"), 0);
+}
+
 TEST(Hostile, ReadinessFollowsWhetherTheRelayCanPublish) {
   Sandbox box("ready");
   {

@@ -3,12 +3,14 @@
 namespace kassa::app {
 
 Publishers::Publishers(const Config& config, Metrics& metrics)
-    : relay_(config, &metrics),
+    : relay_(config, &metrics, Relay::Lane::records),
       relay_thread_(relay_),
+      documents_relay_(config, &metrics, Relay::Lane::documents),
+      documents_relay_thread_(documents_relay_),
       mailer_(config.smtp_addr.empty() ? nullptr : std::make_unique<Mailer>(config, &metrics)),
       renderer_(config,
                 [this] {
-                  relay_.wake();
+                  documents_relay_.wake();
                   if (mailer_) mailer_->wake();
                 }),
       renderer_thread_(renderer_) {
@@ -26,8 +28,12 @@ void Publishers::finish(bool drain, const std::atomic<bool>& stop) {
   renderer_thread_.stop();
   if (drain) renderer_.drain(stop);  // every package rendered before the relay drains,
   relay_thread_.stop();              // so that it publishes them too
+  documents_relay_thread_.stop();
   // Parked rows (Kafka refused them for good) do not hold a drain.
-  if (drain) relay_.drain(stop);
+  if (drain) {
+    relay_.drain(stop);
+    documents_relay_.drain(stop);
+  }
   if (mailer_) {
     mailer_thread_->stop();
     if (drain) mailer_->drain(stop);  // and sends what is due

@@ -1,7 +1,7 @@
 // The output side of a worker, each loop on its own thread: the renderer draws the files of the
-// packages a batch numbered, the relay publishes outbox rows (receipts, dead letters, package
-// messages), the mailer sends the packages' e-mails (when SMTP is configured). `kassa run` and
-// `kassa replay` both start one after their batch writer.
+// packages a batch numbered, the relays publish outbox rows (receipts and dead letters in one
+// lane, package messages in another), the mailer sends the packages' e-mails (when SMTP is
+// configured). `kassa run` and `kassa replay` both start one after their batch writer.
 #pragma once
 
 #include <atomic>
@@ -25,9 +25,13 @@ class Publishers {
   Publishers& operator=(const Publishers&) = delete;
 
   // After a batch commit that wrote outbox rows, or packages to render.
-  void wake_relay() { relay_.wake(); }
+  void wake_relay() {
+    relay_.wake();
+    documents_relay_.wake();
+  }
   void wake_renderer() { renderer_.wake(); }
-  const Relay& relay() const { return relay_; }
+  // Both relay lanes can publish what waits for them (for /readyz).
+  bool publishing() const { return relay_.publishing() && documents_relay_.publishing(); }
 
   // Stops the threads. With `drain` (a bounded run that caught up), first renders every package
   // and publishes every row and e-mail that is due, in that order, so that nothing waits.
@@ -36,8 +40,12 @@ class Publishers {
  private:
   // Declaration order is start order; each thread is declared after the loop it runs, so it is
   // stopped and joined before that loop goes away.
+  // Receipts and dead letters in one lane, package messages (which wait for their files to be
+  // written) in the other, so a receipt never queues behind a package.
   Relay relay_;
   BackgroundThread relay_thread_;
+  Relay documents_relay_;
+  BackgroundThread documents_relay_thread_;
   std::unique_ptr<Mailer> mailer_;
   std::optional<BackgroundThread> mailer_thread_;
   Renderer renderer_;

@@ -39,16 +39,33 @@ std::chrono::milliseconds retry_backoff(int failed_attempts) {
                   std::chrono::milliseconds(30'000));
 }
 
+store::OutboxLane outbox_lane(const Config& config, Relay::Lane lane) {
+  store::OutboxLane out;
+  out.documents_topic = config.topic_documents;
+  out.kind = lane == Relay::Lane::records     ? store::OutboxLane::Kind::records
+             : lane == Relay::Lane::documents ? store::OutboxLane::Kind::documents
+                                              : store::OutboxLane::Kind::all;
+  return out;
+}
+
 }  // namespace
 
 struct Relay::Impl {
-  Impl(const Config& config, Metrics* metrics)
-      : config(config), metrics(metrics), database(config.pg_dsn), producer(make_producer()) {}
+  Impl(const Config& config, Metrics* metrics, Lane lane)
+      : config(config),
+        // The documents lane leaves the outbox-wide gauges to the other.
+        metrics(lane == Lane::documents ? nullptr : metrics),
+        lane(lane),
+        outbox_lane(app::outbox_lane(config, lane)),
+        database(config.pg_dsn),
+        producer(make_producer()) {}
   std::unique_ptr<bus::Producer> make_producer() const {
     return std::make_unique<bus::Producer>(config.brokers, config.kafka_extra);
   }
   const Config& config;
   Metrics* metrics;
+  Lane lane;
+  store::OutboxLane outbox_lane;
   store::Database database;
   std::unique_ptr<bus::Producer> producer;
   // For publishing(): rows waiting at the last gauge refresh, whether the last round that tried
@@ -59,14 +76,15 @@ struct Relay::Impl {
   std::atomic<Clock::time_point> last_progress{Clock::now()};
 };
 
-Relay::Relay(const Config& config, Metrics* metrics) : impl_(new Impl(config, metrics)) {}
+Relay::Relay(const Config& config, Metrics* metrics, Lane lane)
+    : impl_(new Impl(config, metrics, lane)) {}
 Relay::~Relay() {
   delete impl_;
 }
 
 std::size_t Relay::run_once() {
   pqxx::work tx(impl_->database.connection());
-  const auto rows = store::claim_outbox(tx, impl_->config.relay_batch);
+  const auto rows = store::claim_outbox(tx, impl_->config.relay_batch, impl_->outbox_lane);
   if (!rows || rows->empty()) return 0;
   // A package is announced only once its files are in the documents folder. A package whose files
   // cannot be placed now (a full disk, a folder without permission) waits with backoff like a
@@ -151,9 +169,15 @@ std::size_t Relay::run_once() {
 }
 
 std::int64_t Relay::refresh_gauges() {
-  const auto gauges = store::outbox_gauges(impl_->database.connection());
-  impl_->waiting = gauges.waiting;
-  if (gauges.waiting == 0) {
+  const std::int64_t waiting =
+      impl_->lane == Lane::all
+          ? -1
+          : store::outbox_waiting(impl_->database.connection(), impl_->outbox_lane);
+  const auto gauges = impl_->lane == Lane::documents
+                          ? store::OutboxGauges{}
+                          : store::outbox_gauges(impl_->database.connection());
+  impl_->waiting = waiting >= 0 ? waiting : gauges.waiting;
+  if (impl_->waiting == 0) {
     impl_->last_attempt_failed = false;
     impl_->last_progress = Clock::now();
   }
@@ -163,7 +187,7 @@ std::int64_t Relay::refresh_gauges() {
     impl_->metrics->outbox_rows_parked.Set(static_cast<double>(gauges.parked));
     impl_->metrics->outbox_pending.Set(static_cast<double>(gauges.waiting + gauges.parked));
   }
-  return gauges.waiting;
+  return impl_->waiting;
 }
 
 bool Relay::publishing() const {
@@ -177,16 +201,18 @@ void Relay::wake() {
 }
 
 void Relay::run(const std::atomic<bool>& stop) {
-  support::name_this_thread("kassa-relay");
+  support::name_this_thread(impl_->lane == Lane::documents ? "kassa-relay-doc" : "kassa-relay");
   // The first receipt after a start should not wait for its topic's metadata (about 1.8 s).
-  impl_->producer->warm_up(
-      {impl_->config.topic_receipts, impl_->config.topic_documents, impl_->config.topic_dlq},
-      std::chrono::seconds(2));
+  std::vector<std::string> topics;
+  if (impl_->lane != Lane::documents)
+    topics.insert(topics.end(), {impl_->config.topic_receipts, impl_->config.topic_dlq});
+  if (impl_->lane != Lane::records) topics.push_back(impl_->config.topic_documents);
+  impl_->producer->warm_up(topics, std::chrono::seconds(2));
   auto backoff = std::chrono::milliseconds(100);
   auto next_cleanup = Clock::now() + std::chrono::minutes(1);
   auto next_gauges = Clock::now();
   while (!stop.load()) {
-    if (Clock::now() >= next_cleanup) {
+    if (impl_->lane != Lane::documents && Clock::now() >= next_cleanup) {
       next_cleanup = Clock::now() + std::chrono::minutes(10);
       clean_up(stop);
     }

@@ -21,12 +21,15 @@
 #include "app/background.hpp"
 #include "app/config.hpp"
 #include "app/metrics.hpp"
+#include "store/outbox_store.hpp"
 
 namespace kassa::app {
 
 class Relay {
  public:
-  Relay(const Config& config, Metrics* metrics);
+  enum class Lane { all, records, documents };  // see store::OutboxLane
+  // Only an `all` or `records` relay sets the outbox metrics and deletes old rows.
+  Relay(const Config& config, Metrics* metrics, Lane lane = Lane::all);
   ~Relay();
 
   // One round; returns the number of rows it settled, published or parked (0: nothing due, or
@@ -40,7 +43,8 @@ class Relay {
   void drain(const std::atomic<bool>& stop);
   // Deletes published rows older than the retention (done by run() every ten minutes).
   void clean_up(const std::atomic<bool>& stop);
-  // Reads the outbox gauges from the database (and sets the metrics); returns rows waiting.
+  // Reads the outbox gauges from the database (and sets the metrics); returns the lane's rows
+  // waiting.
   std::int64_t refresh_gauges();
   // False while rows wait and the relay cannot publish them: the last attempt failed for a
   // passing reason, or nothing was published for KASSA_RELAY_STALL_AFTER (for /readyz).

@@ -323,7 +323,7 @@ RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& 
     // Not ready while the relay cannot publish what waits (Kafka down, refusing every message).
     probes.ready = [&loops, &publishers] {
       const Publishers* p = publishers.load();
-      return p != nullptr && p->relay().publishing() &&
+      return p != nullptr && p->publishing() &&
              std::all_of(loops.begin(), loops.end(), [](const auto& l) { return l->ready(); });
     };
     http = std::make_unique<HttpServer>(config.http_addr, probes);

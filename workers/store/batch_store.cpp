@@ -5,6 +5,7 @@
 #include "contract/state_codec.hpp"
 #include "store/document_store.hpp"
 #include "store/pg_array.hpp"
+#include "store/prepared.hpp"
 
 namespace kassa::store {
 namespace {
@@ -66,25 +67,27 @@ void advance_offsets(pqxx::work& tx, const std::string& group_id, const Offsets&
   }
   std::size_t moved = 0;
   if (update_topic.size() > 0)
-    moved += tx.exec_params(
-                   "UPDATE kassa.consumer_offsets o SET next_offset = x.next_offset, "
-                   "  updated_at = now() "
-                   "FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::bigint[]) "
-                   "  AS x(topic, partition, next_offset, expected) "
-                   "WHERE o.group_id = $1 AND o.topic = x.topic AND o.partition = x.partition "
-                   "  AND o.next_offset = x.expected RETURNING o.partition",
-                   group_id, update_topic.literal(), update_partition.literal(),
-                   update_offset.literal(), expected.literal())
-                 .size();
+    moved +=
+        exec_prepared(tx, "kassa_advance_offsets",
+                      "UPDATE kassa.consumer_offsets o SET next_offset = x.next_offset, "
+                      "  updated_at = now() "
+                      "FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::bigint[]) "
+                      "  AS x(topic, partition, next_offset, expected) "
+                      "WHERE o.group_id = $1 AND o.topic = x.topic AND o.partition = x.partition "
+                      "  AND o.next_offset = x.expected RETURNING o.partition",
+                      group_id, update_topic.literal(), update_partition.literal(),
+                      update_offset.literal(), expected.literal())
+            .size();
   if (insert_topic.size() > 0)
     moved +=
-        tx.exec_params(
-              "INSERT INTO kassa.consumer_offsets (group_id, topic, partition, next_offset) "
-              "SELECT $1, x.topic, x.partition, x.next_offset "
-              "FROM unnest($2::text[], $3::integer[], $4::bigint[]) "
-              "  AS x(topic, partition, next_offset) "
-              "ON CONFLICT (group_id, topic, partition) DO NOTHING RETURNING partition",
-              group_id, insert_topic.literal(), insert_partition.literal(), insert_offset.literal())
+        exec_prepared(
+            tx, "kassa_insert_offsets",
+            "INSERT INTO kassa.consumer_offsets (group_id, topic, partition, next_offset) "
+            "SELECT $1, x.topic, x.partition, x.next_offset "
+            "FROM unnest($2::text[], $3::integer[], $4::bigint[]) "
+            "  AS x(topic, partition, next_offset) "
+            "ON CONFLICT (group_id, topic, partition) DO NOTHING RETURNING partition",
+            group_id, insert_topic.literal(), insert_partition.literal(), insert_offset.literal())
             .size();
   if (moved != next.size())
     throw FencedError("stored offsets moved under this consumer (another member of group " +
@@ -95,11 +98,11 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
   Loaded loaded;
   if (!needs.order_ids.empty()) {
     // Ordered locking keeps two workers that share orders from deadlocking.
-    const auto rows = tx.exec_params(
-        "SELECT order_id::text, state, version FROM kassa.orders "
-        "WHERE order_id = ANY($1::uuid[]) ORDER BY order_id "
-        "FOR UPDATE",
-        text_array(needs.order_ids));
+    const auto rows = exec_prepared(tx, "kassa_load_orders",
+                                    "SELECT order_id::text, state, version FROM kassa.orders "
+                                    "WHERE order_id = ANY($1::uuid[]) ORDER BY order_id "
+                                    "FOR UPDATE",
+                                    text_array(needs.order_ids));
     for (const auto& row : rows) {
       const std::string id = row[0].as<std::string>();
       loaded.snapshot.orders.emplace(
@@ -108,11 +111,12 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
     }
   }
   if (!needs.merchant_ids.empty()) {
-    const auto rows = tx.exec_params(
-        "SELECT merchant_id::text, supplier_inn, supplier_name, "
-        "array_to_json(supplier_phones)::text, coalesce(supplier_kpp, '') "
-        "FROM kassa.merchants WHERE merchant_id = ANY($1::uuid[])",
-        text_array(needs.merchant_ids));
+    const auto rows =
+        exec_prepared(tx, "kassa_load_merchants",
+                      "SELECT merchant_id::text, supplier_inn, supplier_name, "
+                      "array_to_json(supplier_phones)::text, coalesce(supplier_kpp, '') "
+                      "FROM kassa.merchants WHERE merchant_id = ANY($1::uuid[])",
+                      text_array(needs.merchant_ids));
     for (const auto& row : rows)
       loaded.snapshot.merchants[row[0].as<std::string>()] = {
           row[1].as<std::string>(), row[2].as<std::string>(),
@@ -120,10 +124,10 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
           row[4].as<std::string>()};
   }
   if (!needs.event_ids.empty()) {
-    const auto rows = tx.exec_params(
-        "SELECT event_id::text, fingerprint, status FROM kassa.inbox "
-        "WHERE event_id = ANY($1::uuid[])",
-        text_array(needs.event_ids));
+    const auto rows = exec_prepared(tx, "kassa_load_inbox",
+                                    "SELECT event_id::text, fingerprint, status FROM kassa.inbox "
+                                    "WHERE event_id = ANY($1::uuid[])",
+                                    text_array(needs.event_ids));
     for (const auto& row : rows) {
       const std::string status = row[2].as<std::string>();
       core::Outcome outcome = core::Outcome::applied;
@@ -144,7 +148,8 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
       const auto it = versions.find(id);
       c.add(order, (it == versions.end() ? 0 : it->second) + 1);
     }
-    const auto written = tx.exec_params(
+    const auto written = exec_prepared(
+        tx, "kassa_write_orders",
         "INSERT INTO kassa.orders AS o (order_id, merchant_id, status, customer_type, "
         "  paid_amount, shipped_amount, refunded_amount, parked_count, oldest_parked_at, "
         "  paid_at, state, version) "
@@ -180,7 +185,8 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
       partition.integer(row->partition);
       offset.integer(row->offset);
     }
-    tx.exec_params(
+    exec_prepared(
+        tx, "kassa_write_inbox",
         "INSERT INTO kassa.inbox (event_id, order_id, event_type, status, fingerprint, "
         "  source_topic, source_partition, source_offset) "
         "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
@@ -201,7 +207,8 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
       occurred_at.text(core::format_utc(row.occurred_at));
     }
     // No ON CONFLICT: the inbox guarantees one row per event, and a violation must fail loudly.
-    tx.exec_params(
+    exec_prepared(
+        tx, "kassa_write_ledger",
         "INSERT INTO kassa.ledger (event_id, order_id, merchant_id, kind, business_id, amount, "
         "  occurred_at) "
         "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], "
@@ -224,7 +231,8 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
       payload.bytes(row.payload);
     }
     // The whole original, whatever the dead letter on the topic could carry of it.
-    tx.exec_params(
+    exec_prepared(
+        tx, "kassa_write_rejections",
         "INSERT INTO kassa.rejections (source_topic, source_partition, source_offset, event_id, "
         "  error_code, error, payload) "
         "SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::uuid[], $5::text[], "
@@ -249,7 +257,8 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
     }
     // No ON CONFLICT: receipt ids are unique by construction and the inbox stops a second
     // application; a violation is a bug and must fail loudly rather than hide a double receipt.
-    tx.exec_params(
+    exec_prepared(
+        tx, "kassa_write_receipts",
         "INSERT INTO kassa.receipts (receipt_id, order_id, merchant_id, source_event_id, kind, "
         "  issued_at, total, line_count, body) "
         "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], "
@@ -283,7 +292,8 @@ void insert_outbox(pqxx::work& tx, const std::vector<ingest::OutboxWrite>& outbo
         break;
     }
   }
-  tx.exec_params(
+  exec_prepared(
+      tx, "kassa_write_outbox",
       "INSERT INTO kassa.outbox (message_id, topic, message_key, payload, body_from) "
       "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[]) "
       "ON CONFLICT (message_id) DO NOTHING",
@@ -294,10 +304,11 @@ Offsets read_offsets(pqxx::connection& connection, const std::string& group_id,
                      const std::vector<std::string>& topics) {
   pqxx::read_transaction tx(connection);
   Offsets out;
-  const auto rows = tx.exec_params(
-      "SELECT topic, partition, next_offset FROM kassa.consumer_offsets "
-      "WHERE group_id = $1 AND topic = ANY($2::text[])",
-      group_id, text_array(topics));
+  const auto rows =
+      exec_prepared(tx, "kassa_read_offsets",
+                    "SELECT topic, partition, next_offset FROM kassa.consumer_offsets "
+                    "WHERE group_id = $1 AND topic = ANY($2::text[])",
+                    group_id, text_array(topics));
   for (const auto& row : rows)
     out[{row[0].as<std::string>(), row[1].as<std::int32_t>()}] = row[2].as<std::int64_t>();
   return out;

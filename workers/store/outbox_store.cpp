@@ -3,10 +3,35 @@
 #include <algorithm>
 
 #include "store/pg_array.hpp"
+#include "store/prepared.hpp"
 
 namespace kassa::store {
 namespace {
-constexpr std::int64_t kRelayLock = 0x6b61737361'0002;
+constexpr std::int64_t kRelayLock = 0x6b61737361'0002;  // records (and, before lanes, all)
+constexpr std::int64_t kDocumentsRelayLock = 0x6b61737361'0005;
+
+// A condition on o.topic for the lane, its documents topic (lane_topic) bound to `param`.
+std::string lane_condition(const OutboxLane& lane, const std::string& param) {
+  switch (lane.kind) {
+    case OutboxLane::Kind::all:
+      return param + "::text IS NULL";
+    case OutboxLane::Kind::records:
+      return "o.topic <> " + param;
+    case OutboxLane::Kind::documents:
+      return "o.topic = " + param;
+  }
+  return "false";
+}
+
+std::optional<std::string> lane_topic(const OutboxLane& lane) {
+  if (lane.kind == OutboxLane::Kind::all) return std::nullopt;
+  return lane.documents_topic;
+}
+
+bool lock(pqxx::work& tx, std::int64_t key) {
+  return exec_prepared(tx, "kassa_relay_lock", "SELECT pg_try_advisory_xact_lock($1)", key)[0][0]
+      .as<bool>();
+}
 
 std::string id_array(const std::vector<std::int64_t>& ids) {
   ArrayParam array;
@@ -15,20 +40,22 @@ std::string id_array(const std::vector<std::int64_t>& ids) {
 }
 }  // namespace
 
-std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t limit) {
-  if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", kRelayLock)[0].as<bool>())
-    return std::nullopt;
+std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t limit,
+                                                   const OutboxLane& lane) {
+  if (lane.kind != OutboxLane::Kind::documents && !lock(tx, kRelayLock)) return std::nullopt;
+  if (lane.kind != OutboxLane::Kind::records && !lock(tx, kDocumentsRelayLock)) return std::nullopt;
   // A receipt's or package's body is kept once, in its own row (outbox.body_from).
-  const auto rows = tx.exec_params(
+  const auto rows = exec_prepared(
+      tx, "kassa_claim_outbox_" + std::to_string(static_cast<int>(lane.kind)),
       "SELECT o.id, o.topic, o.message_key, o.payload, o.message_id::text, o.attempts, "
       "  CASE o.body_from WHEN 'receipt' THEN r.body WHEN 'package' THEN p.body END "
       "FROM kassa.outbox o "
       "LEFT JOIN kassa.receipts r ON o.body_from = 'receipt' AND r.receipt_id = o.message_id "
       "LEFT JOIN kassa.packages p ON o.body_from = 'package' AND p.package_id = o.message_id "
       "WHERE o.published_at IS NULL AND o.failed_at IS NULL "
-      "  AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now()) "
-      "ORDER BY o.id LIMIT $1",
-      static_cast<std::int64_t>(limit));
+      "  AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now()) AND " +
+          lane_condition(lane, "$2") + " ORDER BY o.id LIMIT $1",
+      static_cast<std::int64_t>(limit), lane_topic(lane));
   std::vector<OutboxRow> out;
   out.reserve(rows.size());
   for (const auto& row : rows) {
@@ -43,10 +70,10 @@ std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t l
 
 void mark_published(pqxx::work& tx, const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return;
-  tx.exec_params(
-      "UPDATE kassa.outbox SET published_at = now() "
-      "WHERE id = ANY($1::bigint[])",
-      id_array(ids));
+  exec_prepared(tx, "kassa_mark_published",
+                "UPDATE kassa.outbox SET published_at = now() "
+                "WHERE id = ANY($1::bigint[])",
+                id_array(ids));
 }
 
 void mark_retry(pqxx::work& tx, std::int64_t id, const std::string& error,
@@ -83,6 +110,17 @@ OutboxGauges outbox_gauges(pqxx::connection& connection) {
                      "WHERE published_at IS NULL AND failed_at IS NOT NULL")[0]
                    .as<std::int64_t>();
   return out;
+}
+
+std::int64_t outbox_waiting(pqxx::connection& connection, const OutboxLane& lane) {
+  pqxx::read_transaction tx(connection);
+  return tx
+      .exec_params1(
+          "SELECT count(*) FROM kassa.outbox o "
+          "WHERE o.published_at IS NULL AND o.failed_at IS NULL AND " +
+              lane_condition(lane, "$1"),
+          lane_topic(lane))[0]
+      .as<std::int64_t>();
 }
 
 std::int64_t count_unpublished(pqxx::connection& connection) {

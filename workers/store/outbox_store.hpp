@@ -21,9 +21,20 @@ struct OutboxRow {
   int attempts = 0;  // failed attempts so far
 };
 
-// The oldest due waiting rows, or nullopt when another relay holds the lock right now. The lock
-// lasts until `tx` ends, so publish and mark within the same transaction.
-std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t limit);
+// Which rows a relay publishes. Package messages wait for their files to be written to the
+// documents folder (fsync'd, a few milliseconds each), so `kassa run` relays them in their own lane
+// and receipts and dead letters never queue behind them. Each lane has its own lock, `all` takes
+// both; per-key order holds within a topic, and a key's messages never change lanes.
+struct OutboxLane {
+  enum class Kind { all, records, documents };
+  Kind kind = Kind::all;
+  std::string documents_topic;  // for records and documents
+};
+
+// The oldest due waiting rows of the lane, or nullopt when another relay holds the lane's lock
+// right now. The lock lasts until `tx` ends, so publish and mark within the same transaction.
+std::optional<std::vector<OutboxRow>> claim_outbox(pqxx::work& tx, std::size_t limit,
+                                                   const OutboxLane& lane = {});
 void mark_published(pqxx::work& tx, const std::vector<std::int64_t>& ids);
 // A passing failure: the row waits again, due `backoff` after now (the clock, not the start
 // of the transaction, which may have spent a long publish already).
@@ -38,6 +49,8 @@ struct OutboxGauges {
   std::int64_t parked = 0;
 };
 OutboxGauges outbox_gauges(pqxx::connection& connection);
+// Rows of the lane waiting (unpublished, not parked).
+std::int64_t outbox_waiting(pqxx::connection& connection, const OutboxLane& lane);
 std::int64_t count_unpublished(pqxx::connection& connection);  // waiting + parked
 
 struct ParkedRow {
