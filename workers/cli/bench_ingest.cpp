@@ -187,7 +187,7 @@ void print_table(const std::vector<Row>& rows, double raw_rate) {
   for (const auto& [name, r, paced] : rows) {
     const double rate = r.busy_seconds > 0 ? static_cast<double>(r.messages) / r.busy_seconds : 0;
     std::optional<double> packages_rate;
-    if (r.settled_seconds && *r.settled_seconds > 0 && name != "raw COPY")
+    if (r.settled_seconds && *r.settled_seconds > 0 && r.packages > 0)
       packages_rate = static_cast<double>(r.packages) / *r.settled_seconds;
     std::printf("%-22s %9lld %8.3f %9s %7s %9s %10s %8.1f %8s %8s%s\n", name.c_str(),
                 static_cast<long long>(r.messages), r.busy_seconds,
@@ -215,6 +215,11 @@ void print_targets(const std::vector<Row>& rows, double raw_rate) {
     if (raw_rate > 0)
       std::printf("  live / raw COPY >= 0.30         %8.2f  %s\n", rate / raw_rate,
                   verdict(rate / raw_rate >= 0.3));
+    if (const auto* replay = find("replay"); replay && replay->busy_seconds > 0) {
+      const double replay_rate = static_cast<double>(replay->messages) / replay->busy_seconds;
+      std::printf("  replay / live >= 1.00           %8.2f  %s\n", replay_rate / rate,
+                  verdict(replay_rate >= rate));
+    }
   }
   double peak = 0;
   std::string which;
@@ -225,6 +230,10 @@ void print_targets(const std::vector<Row>& rows, double raw_rate) {
     }
   std::printf("  peak RSS < 200 MiB (any kassa)  %8.1f  %s (%s)\n", peak, verdict(peak < 200),
               which.c_str());
+  for (const auto& row : rows)
+    if (row.name.rfind("live @ ", 0) == 0 && row.name != "live @ 100 ev/s" && row.result.p99_ms)
+      std::printf("  p99 at half rate < 250 ms       %8.1f  %s\n", *row.result.p99_ms,
+                  verdict(*row.result.p99_ms < 250));
   if (const auto* slow = find("live @ 100 "); slow && slow->p99_ms)
     std::printf("  p99 at 100 ev/s < 100 ms        %8.1f  %s\n", *slow->p99_ms,
                 verdict(*slow->p99_ms < 100));
