@@ -320,4 +320,8 @@ void Process::kill_hard() {
   ::kill(pid_, SIGKILL);
 }
 
+void Process::terminate() {
+  ::kill(pid_, SIGTERM);
+}
+
 }  // namespace kassa::testing

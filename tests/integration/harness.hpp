@@ -83,6 +83,7 @@ class Process {
   // Waits at most `timeout`; the exit status as wait() gives it, or nullopt if still running.
   std::optional<int> wait_for(std::chrono::milliseconds timeout);
   void kill_hard();  // SIGKILL, as a crash would
+  void terminate();  // SIGTERM, as Kubernetes stops a pod
 
  private:
   pid_t pid_ = -1;

@@ -101,6 +101,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_DLQ_MAX_BYTES", "900000",
        "dead letters: largest key + serialized message; a larger original is cut, whole in "
        "kassa.rejections (keep under the DLQ topic's max.message.bytes and message.max.bytes)"},
+      {"KASSA_LIVENESS_TIMEOUT", "20s",
+       "/healthz fails when the poll loop or the relay has not come round for this long"},
       {"KASSA_RELAY_STALL_AFTER", "60s",
        "/readyz turns false when outbox rows wait and none was published for this long"},
       {"KASSA_KAFKA_<PROPERTY>", "",
@@ -367,6 +369,8 @@ Config load_config(const std::optional<std::string>& file) {
       config.seller_edo_id = value;
     else if (key == "KASSA_DLQ_MAX_BYTES")
       config.dlq_max_bytes = parse_count(key, value);
+    else if (key == "KASSA_LIVENESS_TIMEOUT")
+      config.liveness_timeout = parse_duration(value);
     else if (key == "KASSA_RELAY_STALL_AFTER")
       config.relay_stall_after = parse_duration(value);
     else if (key == "KASSA_LOG_LEVEL") {

@@ -56,6 +56,8 @@ struct Config {
   // The serialized dead letter plus its key stay within this; a larger original is cut (contract
   // section 3). Under librdkafka's default message.max.bytes (1,000,000), with a margin.
   std::size_t dlq_max_bytes = 900'000;
+  // /healthz fails when the poll loop or the relay has not come round for this long.
+  std::chrono::milliseconds liveness_timeout{20'000};
   // /readyz turns false when outbox rows wait and nothing was published for this long.
   std::chrono::milliseconds relay_stall_after{60'000};
 

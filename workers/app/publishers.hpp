@@ -32,6 +32,8 @@ class Publishers {
   void wake_renderer() { renderer_.wake(); }
   // Both relay lanes can publish what waits for them (for /readyz).
   bool publishing() const { return relay_.publishing() && documents_relay_.publishing(); }
+  // Both relay lanes' loops come round (for /healthz).
+  bool alive() const { return relay_.alive() && documents_relay_.alive(); }
 
   // Stops the threads. With `drain` (a bounded run that caught up), first renders every package
   // and publishes every row and e-mail that is due, in that order, so that nothing waits.

@@ -74,6 +74,7 @@ struct Relay::Impl {
   std::atomic<std::int64_t> waiting{0};
   std::atomic<bool> last_attempt_failed{false};
   std::atomic<Clock::time_point> last_progress{Clock::now()};
+  std::atomic<Clock::time_point> last_turn{Clock::now()};  // for alive()
 };
 
 Relay::Relay(const Config& config, Metrics* metrics, Lane lane)
@@ -118,7 +119,11 @@ std::size_t Relay::run_once() {
   std::vector<bus::Record> records;
   records.reserve(rows_to_send->size());
   for (const auto& row : *rows_to_send) records.push_back({row.topic, row.key, row.payload, true});
-  const auto delivered = impl_->producer->deliver(records, std::chrono::seconds(30));
+  const auto delivered =
+      fault_active("relay_unacknowledged")
+          ? std::vector<bus::Delivered>(records.size())  // each: not acknowledged in time
+          : impl_->producer->deliver(records, std::chrono::seconds(30),
+                                     [this] { impl_->last_turn = Clock::now(); });
   fault_point("relay_after_publish");
   // Every acknowledged row is marked, whatever failed before it (order per key: see above).
   std::vector<std::int64_t> published;
@@ -190,6 +195,10 @@ std::int64_t Relay::refresh_gauges() {
   return impl_->waiting;
 }
 
+bool Relay::alive() const {
+  return Clock::now() - impl_->last_turn.load() < impl_->config.liveness_timeout;
+}
+
 bool Relay::publishing() const {
   if (impl_->waiting.load() == 0) return true;
   return !impl_->last_attempt_failed.load() &&
@@ -212,6 +221,8 @@ void Relay::run(const std::atomic<bool>& stop) {
   auto next_cleanup = Clock::now() + std::chrono::minutes(1);
   auto next_gauges = Clock::now();
   while (!stop.load()) {
+    impl_->last_turn = Clock::now();
+    fault_stall("stall_relay", stop);
     if (impl_->lane != Lane::documents && Clock::now() >= next_cleanup) {
       next_cleanup = Clock::now() + std::chrono::minutes(10);
       clean_up(stop);
@@ -264,6 +275,7 @@ void Relay::drain(const std::atomic<bool>& stop) {
     try {
       if (run_once() > 0) continue;
       if (refresh_gauges() == 0) {
+        if (impl_->lane == Lane::documents) return;  // the other lane reports the parked rows
         const auto gauges = store::outbox_gauges(impl_->database.connection());
         if (gauges.parked > 0)
           log::warn("relay: nothing waiting; " + std::to_string(gauges.parked) +

@@ -49,6 +49,9 @@ class Relay {
   // False while rows wait and the relay cannot publish them: the last attempt failed for a
   // passing reason, or nothing was published for KASSA_RELAY_STALL_AFTER (for /readyz).
   bool publishing() const;
+  // False when the relay's loop has not come round for KASSA_LIVENESS_TIMEOUT (for /healthz);
+  // waiting for Kafka's acknowledgements counts as coming round.
+  bool alive() const;
 
  private:
   struct Impl;

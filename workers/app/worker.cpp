@@ -30,6 +30,18 @@ void fault_point(const char* point) {
   }
 }
 
+bool fault_active(const char* point) {
+  static const char* configured = std::getenv("KASSA_FAULT");
+  return configured != nullptr && std::strcmp(configured, point) == 0;
+}
+
+void fault_stall(const char* point, const std::atomic<bool>& stop) {
+  static const char* configured = std::getenv("KASSA_FAULT");
+  if (configured == nullptr || std::strcmp(configured, point) != 0) return;
+  log::error(std::string("fault injection: hanging at ") + point);
+  while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -85,6 +97,7 @@ class Loop {
                                                      ? std::nullopt
                                                      : std::optional<std::chrono::milliseconds>(0));
       const std::uint64_t generation = consumer.generation();
+      fault_stall("stall_poll_loop", stop_);
       heartbeat();
       if (!messages.empty() && !first_message_) first_message_ = Clock::now();
       std::future<std::vector<ingest::DecodedMessage>> next;
@@ -119,6 +132,7 @@ class Loop {
       }
     }
     ready_ = false;
+    assigned_ = 0;
     log::info(name_ + (stop_ ? ": stopping on signal after the current batch" : ": caught up"));
     consumer.close();
     consumer_ = nullptr;
@@ -128,7 +142,8 @@ class Loop {
   std::optional<Clock::time_point> first_message() const { return first_message_; }
   Clock::time_point last_commit() const { return last_commit_; }
   bool ready() const { return ready_.load(); }
-  bool alive() const { return Clock::now() - last_turn_.load() < std::chrono::seconds(60); }
+  std::size_t assigned() const { return assigned_.load(); }
+  bool alive() const { return Clock::now() - last_turn_.load() < config_.liveness_timeout; }
 
   // Workers start with the schema they need; during a rollout the migration job may still run.
   void wait_for_schema() {
@@ -160,8 +175,10 @@ class Loop {
   void heartbeat() {
     metrics_.last_poll.Set(static_cast<double>(utc_now().unix_micros) / 1e6);
     last_turn_ = Clock::now();
-    if (consumer_ != nullptr)
-      metrics_.assigned_partitions.Set(static_cast<double>(consumer_->assigned_partitions()));
+    if (consumer_ != nullptr) {
+      assigned_ = consumer_->assigned_partitions();
+      metrics_.assigned_partitions.Set(static_cast<double>(assigned_.load()));
+    }
   }
 
   // Runs `body` until it succeeds, retrying transient errors; false if stopped first.
@@ -281,6 +298,7 @@ class Loop {
   bus::Consumer* consumer_ = nullptr;
   RunSummary summary_;
   std::atomic<bool> ready_{false};
+  std::atomic<std::size_t> assigned_{0};  // input partitions the group gave this loop
   std::atomic<Clock::time_point> last_turn_{Clock::now()};
   std::int64_t lag_ = 0;
   std::optional<Clock::time_point> first_message_;
@@ -317,13 +335,20 @@ RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& 
   if (options.serve_http && !config.http_addr.empty()) {
     HttpServer::Probes probes;
     probes.metrics = [&metrics] { return metrics.render(); };
-    probes.live = [&loops] {
-      return std::all_of(loops.begin(), loops.end(), [](const auto& l) { return l->alive(); });
+    // Alive while every poll loop and the relay lanes come round (KASSA_LIVENESS_TIMEOUT).
+    probes.live = [&loops, &publishers] {
+      const Publishers* p = publishers.load();
+      return (p == nullptr || p->alive()) &&
+             std::all_of(loops.begin(), loops.end(), [](const auto& l) { return l->alive(); });
     };
-    // Not ready while the relay cannot publish what waits (Kafka down, refusing every message).
+    // Ready once the schema is current (the loops start after it), the group has given this
+    // process partitions, and the relay can publish what waits (not while Kafka is down or
+    // refuses every message).
     probes.ready = [&loops, &publishers] {
       const Publishers* p = publishers.load();
-      return p != nullptr && p->publishing() &&
+      std::size_t assigned = 0;
+      for (const auto& loop : loops) assigned += loop->assigned();
+      return p != nullptr && p->publishing() && assigned > 0 &&
              std::all_of(loops.begin(), loops.end(), [](const auto& l) { return l->ready(); });
     };
     http = std::make_unique<HttpServer>(config.http_addr, probes);

@@ -90,7 +90,8 @@ std::vector<bool> Producer::send(const std::vector<Record>& records,
 }
 
 std::vector<Delivered> Producer::deliver(const std::vector<Record>& records,
-                                         std::chrono::milliseconds timeout) {
+                                         std::chrono::milliseconds timeout,
+                                         const std::function<void()>& waiting) {
   std::vector<Delivery> deliveries(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
@@ -112,7 +113,17 @@ std::vector<Delivered> Producer::deliver(const std::vector<Record>& records,
       deliveries[i].reason = rd_kafka_err2str(err);
     }
   }
-  rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
+  // Flushed a second at a time, so the caller can show it is waiting, not stuck.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    if (rd_kafka_flush(handle_.get(), static_cast<int>(std::min<std::int64_t>(
+                                          left.count(), 1000))) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      break;
+    if (waiting) waiting();
+  }
   std::vector<Delivered> out(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (!deliveries[i].done) continue;  // the default: timed out, passing

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,10 @@ class Producer {
                          std::string* error);
   // The same, with each record's outcome: which error, for the relay to tell a message that can
   // never be published (bus/produce_errors.hpp) from one to try again.
+  // `waiting`, if given, is called about once a second while the reports are awaited.
   std::vector<Delivered> deliver(const std::vector<Record>& records,
-                                 std::chrono::milliseconds timeout);
+                                 std::chrono::milliseconds timeout,
+                                 const std::function<void()>& waiting = {});
   // Fetches the metadata of `topics` now (one request, waiting at most `timeout`), so that the
   // first message to each does not wait for it; failures are only logged.
   void warm_up(const std::vector<std::string>& topics, std::chrono::milliseconds timeout);

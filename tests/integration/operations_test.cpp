@@ -1,0 +1,193 @@
+// What an operator sees of a running worker: /metrics agrees with what was sent, /healthz fails
+// within seconds when the poll loop or the relay hangs, /readyz when the relay cannot publish.
+// Each test runs the real `kassa run` as a subprocess with its HTTP endpoint on a free port.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace kassa::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// A worker under test and its HTTP endpoint.
+class Worker {
+ public:
+  Worker(const app::Config& config, std::map<std::string, std::string> extra) : port_(free_port()) {
+    extra["KASSA_HTTP_ADDR"] = "127.0.0.1:" + std::to_string(port_);
+    process_.emplace(std::vector<std::string>{kassa_binary(), "run"},
+                     Sandbox::environment(config, extra));
+  }
+  ~Worker() {
+    if (process_) stop();
+  }
+
+  // The status of GET path (0: no answer yet) and the body.
+  std::pair<int, std::string> get(const std::string& path) const {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_connection_timeout(1);
+    client.set_read_timeout(2);
+    const auto response = client.Get(path.c_str());
+    if (!response) return {0, ""};
+    return {response->status, response->body};
+  }
+  // Polls until `done(status, body)` or the deadline; true if it happened.
+  template <typename Done>
+  bool eventually(const std::string& path, std::chrono::seconds within, Done done) const {
+    const auto deadline = Clock::now() + within;
+    while (Clock::now() < deadline) {
+      const auto [status, body] = get(path);
+      if (done(status, body)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling, bounded
+    }
+    return false;
+  }
+  int stop() {
+    process_->terminate();
+    const auto status = process_->wait_for(std::chrono::seconds(60));
+    if (!status) process_->kill_hard();
+    const int code = status.value_or(-1);
+    process_.reset();
+    return code;
+  }
+
+ private:
+  int port_;
+  std::optional<Process> process_;
+};
+
+// The value of one series (name with its labels exactly as exposed), or -1 if absent.
+double metric(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
+TEST(Operations, MetricsCountTheEventsThatWereSent) {
+  Sandbox box("metrics");
+  gen::Options options;
+  options.orders = 300;
+  options.seed = 11;
+  const auto generated = gen::generate(options);
+  box.publish(generated.messages);
+  const double sent = static_cast<double>(generated.messages.size());
+
+  Worker worker(box.config, {});
+  auto handled = [&](const std::string& text) {
+    // Every message ends in one outcome; a parked event counts again when it is released.
+    return metric(text, R"(kassa_events_total{outcome="applied"})") +
+           metric(text, R"(kassa_events_total{outcome="duplicate"})") +
+           metric(text, R"(kassa_events_total{outcome="parked"})") +
+           metric(text, R"(kassa_events_total{outcome="rejected"})") -
+           metric(text, R"(kassa_events_total{outcome="released"})");
+  };
+  ASSERT_TRUE(worker.eventually("/metrics", std::chrono::seconds(90),
+                                [&](int status, auto& text) {
+                                  return status == 200 && handled(text) == sent &&
+                                         metric(text, "kassa_outbox_rows_waiting") == 0;
+                                }))
+      << "the worker did not account for all " << sent << " messages";
+  ASSERT_TRUE(worker.eventually("/readyz", std::chrono::seconds(10),
+                                [](int status, auto&) { return status == 200; }));
+  const auto [status, text] = worker.get("/metrics");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(worker.get("/healthz").first, 200);
+
+  // The counters agree with what the database says was issued and refused.
+  for (const char* kind : {"prepayment", "settlement", "refund"})
+    EXPECT_EQ(metric(text, std::string("kassa_receipts_total{kind=\"") + kind + "\"}"),
+              static_cast<double>(box.scalar(
+                  std::string("SELECT count(*) FROM kassa.receipts WHERE kind = '") + kind + "'")))
+        << kind;
+  for (const char* kind : {"shipment_package", "refund_package"})
+    EXPECT_EQ(metric(text, std::string("kassa_packages_total{kind=\"") + kind + "\"}"),
+              static_cast<double>(box.scalar(
+                  std::string("SELECT count(*) FROM kassa.packages WHERE kind = '") + kind + "'")))
+        << kind;
+  EXPECT_EQ(metric(text, R"(kassa_events_total{outcome="rejected"})"),
+            static_cast<double>(box.scalar("SELECT count(*) FROM kassa.rejections")));
+  EXPECT_EQ(metric(text, R"(kassa_events_total{outcome="applied"})"),
+            static_cast<double>(box.scalar("SELECT count(*) FROM kassa.ledger")));
+  EXPECT_GT(metric(text, R"(kassa_receipts_total{kind="prepayment"})"), 0);
+  EXPECT_EQ(metric(text, "kassa_assigned_partitions"), 9) << "3 topics x 3 partitions";
+  EXPECT_EQ(metric(text, "kassa_outbox_published_total"),
+            static_cast<double>(
+                box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL")));
+  EXPECT_EQ(worker.stop(), 0) << "SIGTERM ends the run cleanly";
+}
+
+TEST(Operations, HealthzFailsWithinSecondsWhenThePollLoopHangs) {
+  Sandbox box("stuck_loop");
+  Worker worker(box.config, {{"KASSA_FAULT", "stall_poll_loop"}, {"KASSA_LIVENESS_TIMEOUT", "2s"}});
+  const auto started = Clock::now();
+  ASSERT_TRUE(worker.eventually("/healthz", std::chrono::seconds(30), [](int status, auto&) {
+    return status == 503;
+  })) << "/healthz kept answering while the poll loop hung";
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(30));
+  EXPECT_EQ(worker.get("/metrics").first, 200) << "the endpoint itself still answers";
+  EXPECT_EQ(worker.stop(), 0) << "a hung loop still lets SIGTERM stop the worker";
+}
+
+TEST(Operations, HealthzFailsWhenTheRelayHangsAndStaysUpOtherwise) {
+  Sandbox box("stuck_relay");
+  {
+    Worker healthy(box.config, {{"KASSA_LIVENESS_TIMEOUT", "2s"}});
+    ASSERT_TRUE(healthy.eventually("/readyz", std::chrono::seconds(30),
+                                   [](int status, auto&) { return status == 200; }));
+    // Three liveness periods, polled: a healthy worker never fails its probe.
+    const auto until = Clock::now() + std::chrono::seconds(6);
+    while (Clock::now() < until) {
+      ASSERT_EQ(healthy.get("/healthz").first, 200);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling, bounded
+    }
+    EXPECT_EQ(healthy.stop(), 0);
+  }
+  Worker worker(box.config, {{"KASSA_FAULT", "stall_relay"}, {"KASSA_LIVENESS_TIMEOUT", "2s"}});
+  EXPECT_TRUE(worker.eventually("/healthz", std::chrono::seconds(30), [](int status, auto&) {
+    return status == 503;
+  })) << "/healthz kept answering while the relay hung";
+  EXPECT_EQ(worker.stop(), 0);
+}
+
+TEST(Operations, ReadyzFailsWhileTheRelayCannotPublishAndHealthzDoesNot) {
+  Sandbox box("unready");
+  gen::Options options;
+  options.orders = 20;
+  box.publish(gen::generate(options).messages);
+  Worker worker(box.config, {{"KASSA_FAULT", "relay_unacknowledged"}});
+  ASSERT_TRUE(worker.eventually("/metrics", std::chrono::seconds(60), [](int status, auto& text) {
+    return status == 200 && metric(text, "kassa_outbox_rows_waiting") > 0;
+  })) << "receipts were written and wait for the relay";
+  EXPECT_TRUE(worker.eventually("/readyz", std::chrono::seconds(30), [](int status, auto&) {
+    return status == 503;
+  })) << "ready although nothing can be published";
+  EXPECT_EQ(worker.get("/healthz").first, 200) << "alive: restarting would not help";
+  EXPECT_TRUE(box.read_topic(box.config.topic_receipts).empty());
+  EXPECT_EQ(worker.stop(), 0);
+}
+
+}  // namespace
+}  // namespace kassa::testing
