@@ -18,6 +18,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CHART = os.path.join(ROOT, "helm", "kassa")
 FULL = os.path.join(ROOT, "tests", "helm", "values-full.yaml")
 HELM = os.environ.get("KASSA_HELM", os.path.join(ROOT, ".local", "bin", "helm"))
+ALERTS = os.path.join(CHART, "files", "alerts.yaml")
+ALERT_TESTS = os.path.join(ROOT, "tests", "monitoring", "alerts_test.yaml")
 
 
 def helm(*args, check=True):
@@ -121,8 +123,14 @@ class FullValues(unittest.TestCase):
     def test_every_option_renders_its_object(self):
         kinds = sorted(o["kind"] for o in self.objects)
         self.assertEqual(kinds, ["CronJob", "Deployment", "Job", "Job", "PersistentVolumeClaim",
-                                 "PodDisruptionBudget", "ScaledObject", "Service",
-                                 "ServiceAccount", "ServiceMonitor"])
+                                 "PodDisruptionBudget", "PrometheusRule", "ScaledObject",
+                                 "Service", "ServiceAccount", "ServiceMonitor"])
+
+    def test_the_alert_rules_are_the_tested_file(self):
+        rule = only(self.objects, "PrometheusRule")
+        tested = yaml.safe_load(open(ALERTS, encoding="utf-8"))
+        self.assertEqual(rule["spec"], tested)
+        self.assertEqual(rule["metadata"]["labels"]["release"], "prometheus")
 
     def test_the_autoscaler_owns_the_replica_count(self):
         deployment = only(self.objects, "Deployment")
@@ -242,6 +250,25 @@ class Documentation(unittest.TestCase):
 
         walk(values, schema, "")
         strict(schema, "")
+
+
+class Alerts(unittest.TestCase):
+    def test_promtool_checks_and_tests_the_rules(self):
+        for args in (["check", "rules", ALERTS], ["test", "rules", ALERT_TESTS]):
+            run = subprocess.run(["promtool", *args], capture_output=True, text=True)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            self.assertIn("SUCCESS", run.stdout)
+
+    def test_every_alert_has_a_case_where_it_fires_and_one_where_it_does_not(self):
+        rules = yaml.safe_load(open(ALERTS, encoding="utf-8"))
+        names = {r["alert"] for g in rules["groups"] for r in g["rules"]}
+        tests = yaml.safe_load(open(ALERT_TESTS, encoding="utf-8"))["tests"]
+        fires, quiet = set(), set()
+        for case in tests:
+            for check in case.get("alert_rule_test", []):
+                (fires if check.get("exp_alerts") else quiet).add(check["alertname"])
+        self.assertEqual(names - fires, set(), "alerts never shown firing")
+        self.assertEqual(names - quiet, set(), "alerts never shown quiet on a near miss")
 
 
 class Image(unittest.TestCase):
