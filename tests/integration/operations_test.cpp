@@ -86,6 +86,17 @@ double metric(const std::string& text, const std::string& series) {
   return -1;
 }
 
+// The sum over every series of `name` that carries `label` (e.g. outcome="applied").
+double sum_of(const std::string& text, const std::string& name, const std::string& label) {
+  std::istringstream in(text);
+  std::string line;
+  double sum = 0;
+  while (std::getline(in, line))
+    if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos)
+      sum += std::stod(line.substr(line.rfind(' ') + 1));
+  return sum;
+}
+
 TEST(Operations, MetricsCountTheEventsThatWereSent) {
   Sandbox box("metrics");
   gen::Options options;
@@ -98,11 +109,11 @@ TEST(Operations, MetricsCountTheEventsThatWereSent) {
   Worker worker(box.config, {});
   auto handled = [&](const std::string& text) {
     // Every message ends in one outcome; a parked event counts again when it is released.
-    return metric(text, R"(kassa_events_total{outcome="applied"})") +
-           metric(text, R"(kassa_events_total{outcome="duplicate"})") +
-           metric(text, R"(kassa_events_total{outcome="parked"})") +
-           metric(text, R"(kassa_events_total{outcome="rejected"})") -
-           metric(text, R"(kassa_events_total{outcome="released"})");
+    return sum_of(text, "kassa_events_total", R"(outcome="applied")") +
+           sum_of(text, "kassa_events_total", R"(outcome="duplicate")") +
+           sum_of(text, "kassa_events_total", R"(outcome="parked")") +
+           sum_of(text, "kassa_events_total", R"(outcome="rejected")") -
+           sum_of(text, "kassa_events_total", R"(outcome="released")");
   };
   ASSERT_TRUE(worker.eventually("/metrics", std::chrono::seconds(90),
                                 [&](int status, auto& text) {
@@ -112,6 +123,16 @@ TEST(Operations, MetricsCountTheEventsThatWereSent) {
       << "the worker did not account for all " << sent << " messages";
   ASSERT_TRUE(worker.eventually("/readyz", std::chrono::seconds(10),
                                 [](int status, auto&) { return status == 200; }));
+  // Every package the batches numbered is rendered, and counted once.
+  const double packages = static_cast<double>(box.scalar("SELECT count(*) FROM kassa.packages"));
+  ASSERT_GT(packages, 0);
+  EXPECT_TRUE(worker.eventually("/metrics", std::chrono::seconds(60), [&](int, auto& now) {
+    return metric(now, R"(kassa_document_renders_total{outcome="rendered"})") == packages;
+  })) << worker.get("/metrics").second;
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.packages WHERE state <> 'issued'"), 0);
+  EXPECT_TRUE(worker.eventually("/metrics", std::chrono::seconds(30), [&](int, auto& now) {
+    return metric(now, "kassa_outbox_rows_waiting") == 0;
+  }));
   const auto [status, text] = worker.get("/metrics");
   ASSERT_EQ(status, 200);
   EXPECT_EQ(worker.get("/healthz").first, 200);
@@ -127,15 +148,57 @@ TEST(Operations, MetricsCountTheEventsThatWereSent) {
               static_cast<double>(box.scalar(
                   std::string("SELECT count(*) FROM kassa.packages WHERE kind = '") + kind + "'")))
         << kind;
-  EXPECT_EQ(metric(text, R"(kassa_events_total{outcome="rejected"})"),
+  EXPECT_EQ(sum_of(text, "kassa_events_total", R"(outcome="rejected")"),
             static_cast<double>(box.scalar("SELECT count(*) FROM kassa.rejections")));
-  EXPECT_EQ(metric(text, R"(kassa_events_total{outcome="applied"})"),
+  EXPECT_EQ(sum_of(text, "kassa_events_total", R"(outcome="applied")"),
             static_cast<double>(box.scalar("SELECT count(*) FROM kassa.ledger")));
+  // By topic: the payments applied are the ledger's payments.
+  EXPECT_EQ(
+      metric(text,
+             "kassa_events_total{outcome=\"applied\",topic=\"" + box.config.topic_payments + "\"}"),
+      static_cast<double>(box.scalar("SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'")));
   EXPECT_GT(metric(text, R"(kassa_receipts_total{kind="prepayment"})"), 0);
   EXPECT_EQ(metric(text, "kassa_assigned_partitions"), 9) << "3 topics x 3 partitions";
+  EXPECT_EQ(metric(text, R"(kassa_document_renders_total{outcome="failed"})"), 0);
   EXPECT_EQ(metric(text, "kassa_outbox_published_total"),
             static_cast<double>(
                 box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NOT NULL")));
+
+  // Lag per partition from librdkafka's statistics (every 5 s), measured from the offsets in
+  // PostgreSQL: nine series, all zero once everything is applied.
+  EXPECT_TRUE(worker.eventually("/metrics", std::chrono::seconds(30), [&](int, auto& now) {
+    int series = 0;
+    for (const auto& topic : box.config.input_topics())
+      for (int p = 0; p < 3; ++p)
+        if (metric(now, "kassa_consumer_partition_lag_messages{partition=\"" + std::to_string(p) +
+                            "\",topic=\"" + topic + "\"}") == 0)
+          ++series;
+    return series == 9 && metric(now, "kassa_consumer_lag_messages") == 0;
+  })) << worker.get("/metrics").second;
+  EXPECT_NE(text.find("kassa_build_info{librdkafka=\""), std::string::npos);
+  EXPECT_NE(text.find(",version=\"0.1.0\"} 1"), std::string::npos);
+
+  // The database's gauges: events waiting for their payment, and reconciliation (none yet, then
+  // one run against an empty Invoicebox state: every paid order is missing there).
+  const double waiting =
+      static_cast<double>(box.scalar("SELECT coalesce(sum(parked_count), 0) FROM kassa.orders"));
+  EXPECT_TRUE(worker.eventually("/metrics", std::chrono::seconds(30), [&](int, auto& now) {
+    return metric(now, "kassa_parked_events") == waiting;
+  }));
+  EXPECT_EQ(
+      metric(worker.get("/metrics").second, "kassa_reconciliation_last_success_timestamp_seconds"),
+      0);
+  Process reconcile({kassa_binary(), "reconcile"}, Sandbox::environment(box.config));
+  ASSERT_EQ(reconcile.wait_for(std::chrono::seconds(60)), std::optional<int>(0));
+  const double missing = static_cast<double>(
+      box.scalar("SELECT count(*) FROM kassa.recon_exceptions WHERE kind = 'missing_in_invoicebox' "
+                 "AND resolved_at IS NULL"));
+  EXPECT_GT(missing, 0);
+  EXPECT_TRUE(worker.eventually("/metrics", std::chrono::seconds(30), [&](int, auto& now) {
+    return metric(now, R"(kassa_reconciliation_open_exceptions{kind="missing_in_invoicebox"})") ==
+               missing &&
+           metric(now, "kassa_reconciliation_last_success_timestamp_seconds") > 1.7e9;
+  })) << "the worker refreshes reconciliation's gauges from the database";
   EXPECT_EQ(worker.stop(), 0) << "SIGTERM ends the run cleanly";
 }
 

@@ -1,10 +1,12 @@
 #include "app/metrics.hpp"
 
+#include <librdkafka/rdkafka.h>
 #include <prometheus/text_serializer.h>
 
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/recon.hpp"
 
 namespace kassa::app {
 namespace {
@@ -55,14 +57,12 @@ Metrics::Metrics()
       outbox_rows_parked(
           gauge(*registry_, "kassa_outbox_rows_parked",
                 "Outbox rows Kafka refused for good, parked until `kassa outbox retry`")) {
-  auto& events =
-      prometheus::BuildCounter()
-          .Name("kassa_events_total")
-          .Help(
-              "Input messages by outcome (released: parked events applied once their payment came)")
-          .Register(*registry_);
-  for (const char* outcome : {"applied", "parked", "released", "duplicate", "rejected"})
-    events_[outcome] = &events.Add({{"outcome", outcome}});
+  events_ = &prometheus::BuildCounter()
+                 .Name("kassa_events_total")
+                 .Help(
+                     "Input messages by topic and outcome (applied, parked, duplicate, "
+                     "rejected; released: a parked event applied once its payment came)")
+                 .Register(*registry_);
   auto& dead = prometheus::BuildCounter()
                    .Name("kassa_dead_letters_total")
                    .Help("Messages sent to the dead-letter topic, by error code")
@@ -114,6 +114,88 @@ Metrics::Metrics()
                          "counters), write (the batch's rows), commit")
                      .Register(*registry_);
   for (const char* phase : kBatchPhases) phases_[phase] = &phases.Add({{"phase", phase}});
+
+  prometheus::BuildGauge()
+      .Name("kassa_build_info")
+      .Help("Always 1; the labels say which kassa and librdkafka this is")
+      .Register(*registry_)
+      .Add({{"version", KASSA_VERSION}, {"librdkafka", rd_kafka_version_str()}})
+      .Set(1);
+  auto& renders = prometheus::BuildCounter()
+                      .Name("kassa_document_renders_total")
+                      .Help(
+                          "Packages rendered (PDF + XML placed in the database), and renderer "
+                          "rounds that failed and were retried (outcome=\"failed\")")
+                      .Register(*registry_);
+  for (const char* outcome : {"rendered", "failed"})
+    renders_[outcome] = &renders.Add({{"outcome", outcome}});
+  parked_events_ = &gauge(*registry_, "kassa_parked_events",
+                          "Shipments and refunds waiting for their order's payment (database)");
+  parked_oldest_age_ = &gauge(*registry_, "kassa_parked_oldest_age_seconds",
+                              "Age of the oldest event waiting for its payment (0: none)");
+  last_reconciliation_ =
+      &gauge(*registry_, "kassa_reconciliation_last_success_timestamp_seconds",
+             "When the last completed, recorded (not dry) reconciliation finished (0: never)");
+  auto& open = prometheus::BuildGauge()
+                   .Name("kassa_reconciliation_open_exceptions")
+                   .Help("Reconciliation exceptions open now, by kind")
+                   .Register(*registry_);
+  auto& open_age = prometheus::BuildGauge()
+                       .Name("kassa_reconciliation_oldest_open_exception_age_seconds")
+                       .Help("Age of the oldest open exception since first seen, by kind (0: none)")
+                       .Register(*registry_);
+  for (int k = 0; k < core::kReconKinds; ++k) {
+    const std::string kind(core::recon_kind_name(static_cast<core::ReconKind>(k)));
+    open_exceptions_[kind] = &open.Add({{"kind", kind}});
+    open_exception_age_[kind] = &open_age.Add({{"kind", kind}});
+  }
+  partition_lag_ = &prometheus::BuildGauge()
+                        .Name("kassa_consumer_partition_lag_messages")
+                        .Help(
+                            "Messages between the offset stored in PostgreSQL and the end of "
+                            "the log, per input partition held by this worker")
+                        .Register(*registry_);
+}
+
+void Metrics::count_renders(const char* outcome, std::size_t n) {
+  renders_.at(outcome)->Increment(static_cast<double>(n));
+}
+
+void Metrics::set_operations(const store::OperationsSnapshot& snapshot) {
+  parked_events_->Set(static_cast<double>(snapshot.parked_events));
+  parked_oldest_age_->Set(snapshot.oldest_parked_age_seconds);
+  last_reconciliation_->Set(snapshot.last_reconciliation_unix.value_or(0));
+  for (const auto& [kind, gauge] : open_exceptions_) {
+    const auto it = snapshot.open_exceptions.find(kind);
+    gauge->Set(it == snapshot.open_exceptions.end() ? 0 : static_cast<double>(it->second.count));
+    open_exception_age_[kind]->Set(
+        it == snapshot.open_exceptions.end() ? 0 : it->second.oldest_age_seconds);
+  }
+}
+
+void Metrics::report_lags(const std::string& owner, PartitionLags lags) {
+  std::lock_guard lock(lags_mutex_);
+  lags_by_owner_[owner] = std::move(lags);
+  PartitionLags all;
+  for (const auto& [_, owned] : lags_by_owner_) all.insert(owned.begin(), owned.end());
+  for (auto it = lag_gauges_.begin(); it != lag_gauges_.end();) {
+    if (all.count(it->first) == 0) {
+      partition_lag_->Remove(it->second);
+      it = lag_gauges_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::int64_t total = 0;
+  for (const auto& [key, lag] : all) {
+    auto& gauge = lag_gauges_[key];
+    if (gauge == nullptr)
+      gauge =
+          &partition_lag_->Add({{"topic", key.first}, {"partition", std::to_string(key.second)}});
+    gauge->Set(static_cast<double>(lag));
+    total += lag;
+  }
+  consumer_lag.Set(static_cast<double>(total));
 }
 
 void Metrics::count_phase(const char* phase, double seconds) {
@@ -136,11 +218,8 @@ void Metrics::count_outbox_parked(const std::string& reason) {
 }
 
 void Metrics::count_batch(const ingest::Counts& counts, double seconds) {
-  events_["applied"]->Increment(static_cast<double>(counts.applied));
-  events_["parked"]->Increment(static_cast<double>(counts.parked));
-  events_["released"]->Increment(static_cast<double>(counts.released));
-  events_["duplicate"]->Increment(static_cast<double>(counts.duplicates));
-  events_["rejected"]->Increment(static_cast<double>(counts.rejected));
+  for (const auto& [key, n] : counts.by_topic_outcome)
+    events_->Add({{"topic", key.first}, {"outcome", key.second}}).Increment(static_cast<double>(n));
   for (const auto& [code, n] : counts.rejected_by_code)
     if (auto it = dead_letters_.find(code); it != dead_letters_.end())
       it->second->Increment(static_cast<double>(n));

@@ -4,7 +4,9 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -12,6 +14,7 @@
 #include <prometheus/registry.h>
 
 #include "ingest/batch.hpp"
+#include "store/recon_store.hpp"
 
 namespace kassa::app {
 
@@ -29,6 +32,14 @@ class Metrics {
                                                  "number", "write", "commit"};
   // An outbox row parked for good, by reason (bus::produce_error_reason).
   void count_outbox_parked(const std::string& reason);
+  // Packages rendered (outcome "rendered", by package) and renderer rounds that failed ("failed").
+  void count_renders(const char* outcome, std::size_t n);
+  // The database's side (app/db_gauges.hpp).
+  void set_operations(const store::OperationsSnapshot& snapshot);
+  // Messages behind the log end per input partition, as one consumer loop (`owner`) sees its
+  // partitions now; partitions no loop holds any more disappear from the exposition.
+  using PartitionLags = std::map<std::pair<std::string, std::int32_t>, std::int64_t>;
+  void report_lags(const std::string& owner, PartitionLags lags);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;  // first: the members below live in it
@@ -51,7 +62,7 @@ class Metrics {
   prometheus::Gauge& outbox_rows_parked;         // refused by Kafka for good, until retried
 
  private:
-  std::map<std::string, prometheus::Counter*> events_;
+  prometheus::Family<prometheus::Counter>* events_;
   std::map<std::string, prometheus::Counter*> dead_letters_;
   std::map<std::string, prometheus::Counter*> receipts_;
   std::map<std::string, prometheus::Counter*> packages_;
@@ -61,6 +72,16 @@ class Metrics {
   prometheus::Histogram* batch_seconds_;
   std::map<std::string, prometheus::Counter*> phases_;
   std::map<std::string, prometheus::Counter*> outbox_parked_;
+  std::map<std::string, prometheus::Counter*> renders_;
+  prometheus::Gauge* parked_events_;
+  prometheus::Gauge* parked_oldest_age_;
+  prometheus::Gauge* last_reconciliation_;
+  std::map<std::string, prometheus::Gauge*> open_exceptions_;
+  std::map<std::string, prometheus::Gauge*> open_exception_age_;
+  prometheus::Family<prometheus::Gauge>* partition_lag_;
+  std::mutex lags_mutex_;
+  std::map<std::string, PartitionLags> lags_by_owner_;
+  std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lag_gauges_;
 };
 
 }  // namespace kassa::app

@@ -125,8 +125,8 @@ std::size_t render_pending(pqxx::work& tx, const std::string& topic,
 }
 
 struct Renderer::Impl {
-  Impl(const Config& config, std::function<void()> rendered)
-      : config(config), rendered(std::move(rendered)), database(config.pg_dsn) {
+  Impl(const Config& config, std::function<void()> rendered, Metrics* metrics)
+      : config(config), rendered(std::move(rendered)), metrics(metrics), database(config.pg_dsn) {
     options.font_dir = config.font_dir;
     if (!config.smtp_addr.empty()) options.mail_from = config.smtp_from;
     fns.signer = config.signer;
@@ -134,13 +134,14 @@ struct Renderer::Impl {
   }
   const Config& config;
   std::function<void()> rendered;
+  Metrics* metrics;
   store::Database database;
   render::RenderOptions options;
   FnsSettings fns;
 };
 
-Renderer::Renderer(const Config& config, std::function<void()> rendered)
-    : impl_(std::make_unique<Impl>(config, std::move(rendered))) {}
+Renderer::Renderer(const Config& config, std::function<void()> rendered, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(config, std::move(rendered), metrics)) {}
 Renderer::~Renderer() = default;
 
 std::size_t Renderer::round() {
@@ -148,6 +149,7 @@ std::size_t Renderer::round() {
   const std::size_t done =
       render_pending(tx, impl_->config.topic_documents, impl_->options, 32, impl_->fns);
   tx.commit();
+  if (impl_->metrics != nullptr) impl_->metrics->count_renders("rendered", done);
   if (done > 0 && impl_->rendered) impl_->rendered();
   return done;
 }
@@ -170,6 +172,7 @@ void Renderer::run(const std::atomic<bool>& stop) {
       // operator sees it here and in `kassa documents check`.
       log::error(std::string("renderer: ") + e.what() + "; retrying in " +
                  std::to_string(backoff.count()) + " ms");
+      if (impl_->metrics != nullptr) impl_->metrics->count_renders("failed", 1);
       if (store::is_transient(e)) impl_->database.reset();
       wakeup_.pause(backoff, stop);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));

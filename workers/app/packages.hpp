@@ -21,6 +21,7 @@
 
 #include "app/background.hpp"
 #include "app/config.hpp"
+#include "app/metrics.hpp"
 #include "ingest/batch.hpp"
 #include "render/package_files.hpp"
 
@@ -53,7 +54,8 @@ std::size_t render_pending(pqxx::work& tx, const std::string& topic,
 class Renderer {
  public:
   // `rendered` is called after each commit that finished packages (to wake the relay, mailer).
-  Renderer(const Config& config, std::function<void()> rendered);
+  // `metrics`, if given, counts packages rendered and rounds that failed.
+  Renderer(const Config& config, std::function<void()> rendered, Metrics* metrics = nullptr);
   ~Renderer();
   // Rounds until `stop`, sleeping between empty rounds until wake() or a second passes.
   void run(const std::atomic<bool>& stop);

@@ -8,11 +8,13 @@ Publishers::Publishers(const Config& config, Metrics& metrics)
       documents_relay_(config, &metrics, Relay::Lane::documents),
       documents_relay_thread_(documents_relay_),
       mailer_(config.smtp_addr.empty() ? nullptr : std::make_unique<Mailer>(config, &metrics)),
-      renderer_(config,
-                [this] {
-                  documents_relay_.wake();
-                  if (mailer_) mailer_->wake();
-                }),
+      renderer_(
+          config,
+          [this] {
+            documents_relay_.wake();
+            if (mailer_) mailer_->wake();
+          },
+          &metrics),
       renderer_thread_(renderer_) {
   if (mailer_) mailer_thread_.emplace(*mailer_);
 }

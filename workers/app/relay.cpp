@@ -53,8 +53,7 @@ store::OutboxLane outbox_lane(const Config& config, Relay::Lane lane) {
 struct Relay::Impl {
   Impl(const Config& config, Metrics* metrics, Lane lane)
       : config(config),
-        // The documents lane leaves the outbox-wide gauges to the other.
-        metrics(lane == Lane::documents ? nullptr : metrics),
+        metrics(metrics),
         lane(lane),
         outbox_lane(app::outbox_lane(config, lane)),
         database(config.pg_dsn),
@@ -186,7 +185,8 @@ std::int64_t Relay::refresh_gauges() {
     impl_->last_attempt_failed = false;
     impl_->last_progress = Clock::now();
   }
-  if (impl_->metrics != nullptr) {
+  // The documents lane counts what it publishes but leaves the outbox-wide gauges to the other.
+  if (impl_->metrics != nullptr && impl_->lane != Lane::documents) {
     impl_->metrics->outbox_rows_waiting.Set(static_cast<double>(gauges.waiting));
     impl_->metrics->outbox_oldest_waiting_age.Set(gauges.oldest_waiting_age);
     impl_->metrics->outbox_rows_parked.Set(static_cast<double>(gauges.parked));

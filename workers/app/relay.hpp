@@ -28,7 +28,8 @@ namespace kassa::app {
 class Relay {
  public:
   enum class Lane { all, records, documents };  // see store::OutboxLane
-  // Only an `all` or `records` relay sets the outbox metrics and deletes old rows.
+  // Every lane counts what it publishes; only an `all` or `records` relay sets the outbox-wide
+  // gauges and deletes old rows.
   Relay(const Config& config, Metrics* metrics, Lane lane = Lane::all);
   ~Relay();
 

@@ -11,6 +11,7 @@
 #include "app/background.hpp"
 #include "app/batch_writer.hpp"
 #include "app/clock.hpp"
+#include "app/db_gauges.hpp"
 #include "app/http_server.hpp"
 #include "app/publishers.hpp"
 #include "bus/consumer.hpp"
@@ -69,6 +70,11 @@ class Loop {
     consumer_options.batch_max_messages = config_.batch_max_messages;
     consumer_options.batch_max_wait = config_.batch_max_wait;
     consumer_options.extra = config_.kafka_extra;
+    consumer_options.on_lag = [this](const std::map<ingest::PartitionKey, std::int64_t>& lags) {
+      Metrics::PartitionLags out;
+      for (const auto& [key, lag] : lags) out[{key.topic, key.partition}] = lag;
+      metrics_.report_lags(name_, std::move(out));
+    };
     bus::Consumer consumer(consumer_options,
                            [this](const auto& keys) { return load_positions(keys); });
     consumer_ = &consumer;
@@ -136,6 +142,7 @@ class Loop {
     log::info(name_ + (stop_ ? ": stopping on signal after the current batch" : ": caught up"));
     consumer.close();
     consumer_ = nullptr;
+    metrics_.report_lags(name_, {});  // its partitions are no longer this loop's
   }
 
   const RunSummary& summary() const { return summary_; }
@@ -357,6 +364,8 @@ RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& 
 
   Publishers output(config, metrics);
   publishers = &output;
+  DatabaseGauges database_gauges(config, metrics);
+  BackgroundThread database_gauges_thread(database_gauges);
   // Several consumers in one process are members of the same group, like replicas: each gets
   // its share of the partitions, and each writes its own batches, so PostgreSQL works on one
   // batch while kassa prepares another. A consumer that fails stops the others (as a signal

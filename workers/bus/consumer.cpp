@@ -1,5 +1,7 @@
 #include "bus/consumer.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstring>
 #include <thread>
 
@@ -41,11 +43,13 @@ Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
       {"fetch.min.bytes", "100000"},
       {"fetch.wait.max.ms", "10"},
   };
+  if (options_.on_lag) settings["statistics.interval.ms"] = "5000";
   for (const auto& [key, value] : options_.extra) settings[key] = value;
   // Assigned mode never joins the group nor commits: a replay leaves every group's offsets alone.
   if (!options_.ranges.empty()) settings["enable.auto.commit"] = "false";
   rd_kafka_conf_t* conf = make_conf(settings);
   rd_kafka_conf_set_rebalance_cb(conf, &Consumer::rebalance_callback);
+  if (options_.on_lag) rd_kafka_conf_set_stats_cb(conf, &Consumer::statistics_callback);
   rd_kafka_conf_set_opaque(conf, this);
   handle_ = make_handle(RD_KAFKA_CONSUMER, conf);
   rd_kafka_poll_set_consumer(handle_.get());
@@ -175,6 +179,33 @@ void Consumer::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     rd_kafka_assign(handle_.get(), nullptr);
   }
   log::info("consumer: revoked " + std::to_string(partitions->cnt) + " partitions");
+}
+
+int Consumer::statistics_callback(rd_kafka_t*, char* json, std::size_t length, void* opaque) {
+  static_cast<Consumer*>(opaque)->on_statistics(std::string_view(json, length));
+  return 0;  // librdkafka frees the JSON
+}
+
+// librdkafka's statistics (STATISTICS.md): topics.<name>.partitions.<n>.hi_offset is the log end
+// the broker last reported. Lag is measured from the position kassa stored in PostgreSQL, which
+// is where a restart would resume, not from Kafka's committed offset.
+void Consumer::on_statistics(std::string_view json) {
+  const auto stats = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!stats.is_object() || !stats.contains("topics")) return;
+  std::map<ingest::PartitionKey, std::int64_t> lags;
+  for (const auto& [key, position] : positions_) {
+    const auto topic = stats["topics"].find(key.topic);
+    if (topic == stats["topics"].end() || !topic->contains("partitions")) continue;
+    const auto partition = (*topic)["partitions"].find(std::to_string(key.partition));
+    if (partition == (*topic)["partitions"].end()) continue;
+    const std::int64_t high = partition->value("hi_offset", std::int64_t{-1});
+    const std::int64_t low = partition->value("lo_offset", std::int64_t{-1});
+    if (high < 0) continue;  // not known yet
+    const std::int64_t from = position ? *position : low;
+    if (from < 0) continue;
+    lags[key] = std::max<std::int64_t>(0, high - from);
+  }
+  options_.on_lag(lags);
 }
 
 std::optional<ingest::Message> Consumer::convert(const rd_kafka_message_t& message) {

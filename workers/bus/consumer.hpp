@@ -39,6 +39,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bus/kafka.hpp"
@@ -62,6 +63,10 @@ struct ConsumerOptions {
   Settings extra;  // more librdkafka properties
   // Assigned mode: read exactly these ranges, then stop (empty: subscribe to the group).
   std::map<ingest::PartitionKey, OffsetRange> ranges;
+  // Called from poll_batch() every statistics.interval.ms (default 5 s) with, per assigned
+  // partition, the messages between the stored position and the log end (librdkafka's
+  // statistics give the log end).
+  std::function<void(const std::map<ingest::PartitionKey, std::int64_t>&)> on_lag;
 };
 
 // For a replay window: per partition of `topics`, the first offset whose timestamp is >= from
@@ -109,6 +114,8 @@ class Consumer {
  private:
   static void rebalance_callback(rd_kafka_t* handle, rd_kafka_resp_err_t err,
                                  rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static int statistics_callback(rd_kafka_t* handle, char* json, std::size_t length, void* opaque);
+  void on_statistics(std::string_view json);
   void on_assign(rd_kafka_topic_partition_list_t* partitions);
   void on_revoke(rd_kafka_topic_partition_list_t* partitions);
   std::optional<ingest::Message> convert(const rd_kafka_message_t& message);

@@ -32,6 +32,7 @@ class Applier {
     if (const auto seen = snapshot_.inbox.find(header.event_id); seen != snapshot_.inbox.end()) {
       if (seen->second.fingerprint == m.decoded.fingerprint) {
         ++result_.counts.duplicates;
+        count(source.topic, "duplicate");
         return;
       }
       return dead_letter(
@@ -57,6 +58,7 @@ class Applier {
       switch (step.outcome) {
         case core::Outcome::applied:
           ++result_.counts.applied;
+          count(step_source.topic, "applied");
           result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id,
                                     step.business_id, step.kind, step.amount, step.occurred_at});
           issue_receipts(order, step);
@@ -65,16 +67,21 @@ class Applier {
           break;
         case core::Outcome::parked:
           ++result_.counts.parked;
+          count(step_source.topic, "parked");
           changed = true;
           break;
         case core::Outcome::duplicate:
           ++result_.counts.duplicates;
+          count(step_source.topic, "duplicate");
           break;
         case core::Outcome::rejected:
           dead_letter(step_source, *step.rejection, step.event_id);
           break;
       }
-      if (i > 0) ++result_.counts.released;  // a parked event that its payment let through
+      if (i > 0) {  // a parked event that its payment let through
+        ++result_.counts.released;
+        count(step_source.topic, "released");
+      }
     }
     if (changed) result_.orders[order.order_id] = order;
   }
@@ -117,9 +124,14 @@ class Applier {
     result_.packages.push_back(std::move(*package));
   }
 
+  void count(const std::string& topic, const char* outcome) {
+    ++result_.counts.by_topic_outcome[{topic, outcome}];
+  }
+
   void dead_letter(const core::Source& source, const core::Rejection& rejection,
                    const std::string& event_id) {
     ++result_.counts.rejected;
+    count(source.topic, "rejected");
     const std::string code(core::error_code_name(rejection.code));
     ++result_.counts.rejected_by_code[code];
     result_.outbox.push_back(
@@ -149,6 +161,7 @@ Counts& Counts::operator+=(const Counts& other) {
   receipts_default_supplier += other.receipts_default_supplier;
   receipts_default_supplier_phone += other.receipts_default_supplier_phone;
   for (const auto& [kind, n] : other.packages_by_kind) packages_by_kind[kind] += n;
+  for (const auto& [key, n] : other.by_topic_outcome) by_topic_outcome[key] += n;
   return *this;
 }
 

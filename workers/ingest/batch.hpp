@@ -105,6 +105,8 @@ struct Counts {
   std::int64_t receipts_default_supplier = 0;        // merchant missing from kassa.merchants
   std::int64_t receipts_default_supplier_phone = 0;  // listed there without phones
   std::map<std::string, std::int64_t> packages_by_kind;
+  // The outcomes above (applied, parked, released, duplicate, rejected) per input topic.
+  std::map<std::pair<std::string, std::string>, std::int64_t> by_topic_outcome;
   Counts& operator+=(const Counts& other);
 };
 

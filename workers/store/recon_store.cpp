@@ -151,4 +151,25 @@ void finish_run(pqxx::connection& connection, std::int64_t run_id, std::int64_t 
   tx.commit();
 }
 
+OperationsSnapshot operations_snapshot(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection);
+  OperationsSnapshot out;
+  const auto parked = tx.exec1(
+      "SELECT coalesce(sum(parked_count), 0)::bigint, "
+      "  coalesce(extract(epoch FROM now() - min(oldest_parked_at)), 0)::float8 "
+      "FROM kassa.orders WHERE parked_count > 0");
+  out.parked_events = parked[0].as<std::int64_t>();
+  out.oldest_parked_age_seconds = parked[1].as<double>();
+  const auto last = tx.exec1(
+      "SELECT extract(epoch FROM max(finished_at))::float8 FROM kassa.recon_runs "
+      "WHERE status = 'completed' AND NOT dry_run");
+  if (!last[0].is_null()) out.last_reconciliation_unix = last[0].as<double>();
+  for (const auto& row :
+       tx.exec("SELECT kind, count(*), extract(epoch FROM now() - min(first_seen_at))::float8 "
+               "FROM kassa.recon_exceptions WHERE resolved_at IS NULL GROUP BY kind"))
+    out.open_exceptions[row[0].as<std::string>()] = {row[1].as<std::int64_t>(),
+                                                     row[2].as<double>()};
+  return out;
+}
+
 }  // namespace kassa::store

@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -34,6 +36,20 @@ std::int64_t stream_facts(pqxx::connection& connection,
                           const std::function<void(const core::ReconFacts&)>& each);
 
 std::int64_t start_run(pqxx::connection& connection, core::UtcTime as_of, bool dry_run);
+
+// What the operations gauges show of the database: events waiting for their payment, the last
+// reconciliation and its open exceptions. Each from a partial index, cheap on a large book.
+struct OperationsSnapshot {
+  std::int64_t parked_events = 0;
+  double oldest_parked_age_seconds = 0;            // 0: none waiting
+  std::optional<double> last_reconciliation_unix;  // the last completed run that was not dry
+  struct Open {
+    std::int64_t count = 0;
+    double oldest_age_seconds = 0;
+  };
+  std::map<std::string, Open> open_exceptions;  // by kind; kinds with none are absent
+};
+OperationsSnapshot operations_snapshot(pqxx::connection& connection);
 // Merges a run's findings: new ones open, persisting ones keep their first-seen run and time,
 // ones no longer found are resolved. One transaction.
 void record_findings(pqxx::connection& connection, std::int64_t run_id,
