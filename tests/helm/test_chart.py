@@ -122,9 +122,19 @@ class FullValues(unittest.TestCase):
 
     def test_every_option_renders_its_object(self):
         kinds = sorted(o["kind"] for o in self.objects)
-        self.assertEqual(kinds, ["CronJob", "Deployment", "Job", "Job", "PersistentVolumeClaim",
-                                 "PodDisruptionBudget", "PrometheusRule", "ScaledObject",
-                                 "Service", "ServiceAccount", "ServiceMonitor"])
+        self.assertEqual(kinds, ["ConfigMap", "CronJob", "Deployment", "Job", "Job",
+                                 "PersistentVolumeClaim", "PodDisruptionBudget", "PrometheusRule",
+                                 "ScaledObject", "Service", "ServiceAccount", "ServiceMonitor"])
+
+    def test_the_dashboards_are_the_tested_files(self):
+        import json
+        config_map = only(self.objects, "ConfigMap")
+        self.assertEqual(config_map["metadata"]["labels"]["grafana_dashboard"], "1")
+        folder = os.path.join(CHART, "files", "dashboards")
+        self.assertEqual(sorted(config_map["data"]), sorted(os.listdir(folder)))
+        for name, text in config_map["data"].items():
+            self.assertEqual(json.loads(text),
+                             json.load(open(os.path.join(folder, name), encoding="utf-8")))
 
     def test_the_alert_rules_are_the_tested_file(self):
         rule = only(self.objects, "PrometheusRule")

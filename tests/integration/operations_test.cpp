@@ -1,5 +1,7 @@
 // What an operator sees of a running worker: /metrics agrees with what was sent, /healthz fails
-// within seconds when the poll loop or the relay hangs, /readyz when the relay cannot publish.
+// within seconds when the poll loop or the relay hangs, /readyz when the relay cannot publish,
+// and the dashboards' queries run: PromQL against a real Prometheus scraping the worker, SQL
+// against the worker's database.
 // Each test runs the real `kassa run` as a subprocess with its HTTP endpoint on a free port.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -8,8 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 
@@ -39,6 +46,7 @@ class Worker {
     process_.emplace(std::vector<std::string>{kassa_binary(), "run"},
                      Sandbox::environment(config, extra));
   }
+  int port() const { return port_; }
   ~Worker() {
     if (process_) stop();
   }
@@ -249,6 +257,109 @@ TEST(Operations, ReadyzFailsWhileTheRelayCannotPublishAndHealthzDoesNot) {
   })) << "ready although nothing can be published";
   EXPECT_EQ(worker.get("/healthz").first, 200) << "alive: restarting would not help";
   EXPECT_TRUE(box.read_topic(box.config.topic_receipts).empty());
+  EXPECT_EQ(worker.stop(), 0);
+}
+
+// Every PromQL query of the on-call dashboard is accepted by a real Prometheus (Debian's) that
+// scrapes a real worker, and the core panels have data; every SQL query of the finance
+// dashboard runs against the worker's database. Grafana itself is not installed here: its
+// variables are replaced as Grafana would ($__rate_interval, $__timeFilter).
+TEST(Operations, EveryDashboardQueryRunsAgainstRealPrometheusAndPostgreSQL) {
+  const std::string prometheus_binary = "/usr/bin/prometheus";
+  ASSERT_TRUE(std::filesystem::exists(prometheus_binary))
+      << "Debian's prometheus package (scripts/setup installs it)";
+  Sandbox box("dashboards");
+  Worker worker(box.config, {});
+  const int worker_port = worker.port();
+
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("kassa-it-prometheus-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "prometheus.yml")
+      << "global:\n  scrape_interval: 1s\n"
+      << "scrape_configs:\n  - job_name: kassa\n"
+      << "    static_configs:\n      - targets: ['127.0.0.1:" << worker_port << "']\n";
+  const int port = free_port();
+  Process prometheus({prometheus_binary, "--config.file=" + (dir / "prometheus.yml").string(),
+                      "--storage.tsdb.path=" + (dir / "data").string(),
+                      "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+                     {"PATH=/usr/bin:/bin"});
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(10);
+  auto query = [&](const std::string& promql) {
+    const auto response =
+        client.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
+    if (!response) return nlohmann::json{{"status", "no answer"}};
+    return nlohmann::json::parse(response->body, nullptr, false);
+  };
+  auto has_data = [&](const std::string& promql) {
+    const auto answer = query(promql);
+    return answer.value("status", "") == "success" && !answer["data"]["result"].empty();
+  };
+  // The stream goes out once Prometheus scrapes the worker, so that its rates see it applied.
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < deadline && !has_data("kassa_build_info"))
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling, bounded
+  ASSERT_TRUE(has_data("kassa_build_info")) << "Prometheus never scraped the worker";
+  gen::Options options;
+  options.orders = 300;
+  options.seed = 5;
+  box.publish(gen::generate(options).messages);
+  deadline = Clock::now() + std::chrono::seconds(90);
+  while (Clock::now() < deadline &&
+         !(has_data("kassa_build_info") && has_data("sum(rate(kassa_receipts_total[1m])) > 0") &&
+           has_data("count_over_time(kassa_consumer_lag_messages[1m]) > 3")))
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // polling, bounded
+  ASSERT_TRUE(has_data("sum(rate(kassa_receipts_total[1m])) > 0"))
+      << "Prometheus never saw the worker issue receipts";
+
+  const auto oncall = nlohmann::json::parse(std::ifstream(
+      std::string(KASSA_SOURCE_DIR) + "/helm/kassa/files/dashboards/kassa-oncall.json"));
+  std::set<std::string> with_data;
+  int queries = 0;
+  for (const auto& panel : oncall["panels"])
+    for (const auto& target : panel["targets"]) {
+      std::string promql = target["expr"];
+      promql = std::regex_replace(promql, std::regex(R"(\$__rate_interval)"), "1m");
+      const auto answer = query(promql);
+      ++queries;
+      EXPECT_EQ(answer.value("status", ""), "success")
+          << panel["title"] << ": " << promql << " -> " << answer.dump();
+      if (answer.value("status", "") == "success" && !answer["data"]["result"].empty())
+        with_data.insert(panel["title"].get<std::string>());
+    }
+  EXPECT_GE(queries, 20);
+  for (const char* core :
+       {"Events per second by outcome", "Consumer lag per partition", "Receipts per second by kind",
+        "Batch latency", "Where the consumer's time goes", "Workers"})
+    EXPECT_EQ(with_data.count(core), 1u) << core << " had no data";
+
+  // Finance: every SQL panel, over a window that holds the generated days.
+  Process reconcile({kassa_binary(), "reconcile"}, Sandbox::environment(box.config));
+  ASSERT_EQ(reconcile.wait_for(std::chrono::seconds(60)), std::optional<int>(0));
+  const auto finance = nlohmann::json::parse(std::ifstream(
+      std::string(KASSA_SOURCE_DIR) + "/helm/kassa/files/dashboards/kassa-finance.json"));
+  int statements = 0;
+  for (const auto& panel : finance["panels"])
+    for (const auto& target : panel["targets"]) {
+      std::string sql = target["rawSql"];
+      sql =
+          std::regex_replace(sql, std::regex(R"(\$__timeFilter\(([^)]*\)?)\))"),
+                             "$1 BETWEEN '2000-01-01'::timestamptz AND '2100-01-01'::timestamptz");
+      ++statements;
+      try {
+        const auto rows = box.query(sql);
+        if (panel["title"].get<std::string>().rfind("Daily totals", 0) == 0) {
+          EXPECT_GT(rows.size(), 0u) << "the generated days";
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << panel["title"] << ": " << e.what() << "\n" << sql;
+      }
+    }
+  EXPECT_GE(statements, 7);
+  prometheus.terminate();
+  prometheus.wait_for(std::chrono::seconds(30));
+  std::filesystem::remove_all(dir);
   EXPECT_EQ(worker.stop(), 0);
 }
 
