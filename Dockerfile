@@ -10,7 +10,7 @@ RUN apt-get update -q \
       build-essential cmake ninja-build pkg-config \
       librdkafka-dev libpqxx-dev nlohmann-json3-dev prometheus-cpp-dev \
       libgtest-dev libgmock-dev libvalijson-dev libcli11-dev libcpp-httplib-dev libssl-dev \
-      libhpdf-dev libxml2-dev \
+      libhpdf-dev libxml2-dev libspdlog-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -28,7 +28,8 @@ FROM debian:bookworm-slim
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       librdkafka1 libpqxx-6.4 libpq5 libprometheus-cpp-core1.0 libcpp-httplib0.11 \
-      libhpdf-2.3.0 libxml2 libssl3 fonts-dejavu-core ca-certificates tzdata \
+      libhpdf-2.3.0 libxml2 libssl3 libspdlog1.10 libfmt9 fonts-dejavu-core ca-certificates \
+      tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin kassa
 COPY --from=build /build/kassa /usr/local/bin/kassa

@@ -363,5 +363,45 @@ TEST(Operations, EveryDashboardQueryRunsAgainstRealPrometheusAndPostgreSQL) {
   EXPECT_EQ(worker.stop(), 0);
 }
 
+// Log lines are JSON objects with the line's ids as fields, and the buyer's contacts masked:
+// here an outbox row for a topic that does not exist (parked, logged as an error with its ids),
+// keyed by a phone number as a careless producer might.
+TEST(Operations, LogLinesAreJsonWithIdsAsFieldsAndContactsMasked) {
+  Sandbox box("logs");
+  const std::string missing = box.config.topic_receipts + ".missing";
+  box.execute(
+      "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
+      "('0b0c0d0e-0f10-4112-8314-15161718191a', '" +
+      missing + "', convert_to('+79161234567', 'UTF8'), convert_to('{}', 'UTF8'))");
+  std::string command = "env -i";
+  for (const auto& variable : Sandbox::environment(
+           box.config, {{"KASSA_LOG_FORMAT", "json"},
+                        {"KASSA_KAFKA_TOPIC_METADATA_PROPAGATION_MAX_MS", "2000"}}))
+    command += " '" + variable + "'";
+  command += std::string(" ") + kassa_binary() + " run --until-caught-up 2>&1 >/dev/null";
+  const std::string logged = command_output(command);
+  std::istringstream lines(logged);
+  std::string line;
+  int count = 0;
+  bool parked = false;
+  while (std::getline(lines, line)) {
+    const auto object = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(object.is_object()) << "not a JSON line: " << line;
+    EXPECT_TRUE(object.contains("time") && object.contains("level") && object.contains("msg"))
+        << line;
+    EXPECT_EQ(line.find("+79161234567"), std::string::npos) << "an unmasked phone: " << line;
+    ++count;
+    if (object.value("level", "") == "error" &&
+        object.value("msg", "").find("can never be published") != std::string::npos) {
+      parked = true;
+      EXPECT_EQ(object.value("message_id", ""), "0b0c0d0e-0f10-4112-8314-15161718191a");
+      EXPECT_EQ(object.value("topic", ""), missing);
+      EXPECT_EQ(object.value("order_id", ""), "+79*******67");
+    }
+  }
+  EXPECT_GE(count, 2) << logged;  // the parked row, and the warning that one is parked
+  EXPECT_TRUE(parked) << logged;
+}
+
 }  // namespace
 }  // namespace kassa::testing

@@ -137,9 +137,15 @@ void BatchWriter::isolate(const std::vector<ingest::DecodedMessage>& batch,
     return;
   }
   const auto& source = batch.front().message.source;
+  const auto& event = batch.front().decoded.event;
   log::error("batch: message " + source.topic + "/" + std::to_string(source.partition) + "@" +
-             std::to_string(source.offset) + " cannot be processed (" + error.what() +
-             "); dead-lettering it as internal_error");
+                 std::to_string(source.offset) + " cannot be processed (" + error.what() +
+                 "); dead-lettering it as internal_error",
+             {{"topic", source.topic},
+              {"partition", std::to_string(source.partition)},
+              {"offset", std::to_string(source.offset)},
+              {"event_id", event ? core::header_of(*event).event_id : ""},
+              {"order_id", event ? core::header_of(*event).order_id : ""}});
   ingest::DecodedMessage poisoned = batch.front();
   poisoned.decoded.event.reset();
   poisoned.decoded.rejection = core::Rejection{core::ErrorCode::internal_error, error.what()};

@@ -39,6 +39,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_RELAY_BATCH", "500", "outbox rows published per relay round"},
       {"KASSA_OUTBOX_RETENTION", "7d", "published outbox rows are deleted after this long"},
       {"KASSA_LOG_LEVEL", "info", "debug, info, warn, error"},
+      {"KASSA_LOG_FORMAT", "json off a terminal, text on one",
+       "json (one object per line) or text; phones and e-mails are masked either way"},
       {"KASSA_SELLER_INN", "0000000000",
        "receipts: INN of the registering agent (company.inn, tag 1018)"},
       {"KASSA_SELLER_SNO", "osn", "receipts: taxation system (company.sno, tag 1055)"},
@@ -378,6 +380,11 @@ Config load_config(const std::optional<std::string>& file) {
       if (!log::parse_level(value, level))
         throw ConfigError("KASSA_LOG_LEVEL must be debug, info, warn or error");
       config.log_level = value;
+    } else if (key == "KASSA_LOG_FORMAT") {
+      log::Format format;
+      if (!log::parse_format(value, format))
+        throw ConfigError("KASSA_LOG_FORMAT must be json or text");
+      log::set_format(format);
     } else if (key.rfind("KASSA_KAFKA_", 0) == 0) {
       std::string name = key.substr(12);
       for (char& c : name)

@@ -141,9 +141,13 @@ std::size_t Relay::run_once() {
       ++parked;
       const std::string reason(bus::produce_error_reason(outcome.error));
       log::error("relay: outbox row " + std::to_string(row.id) + " (message " + row.message_id +
-                 ", topic " + row.topic + ", " + std::to_string(row.payload.size()) +
-                 " bytes) can never be published: " + error +
-                 "; parked (see `kassa outbox list`, then `kassa outbox retry`)");
+                     ", topic " + row.topic + ", " + std::to_string(row.payload.size()) +
+                     " bytes) can never be published: " + error +
+                     "; parked (see `kassa outbox list`, then `kassa outbox retry`)",
+                 {{"outbox_id", std::to_string(row.id)},
+                  {"message_id", row.message_id},
+                  {"topic", row.topic},
+                  {"order_id", row.key}});
       if (impl_->metrics != nullptr) impl_->metrics->count_outbox_parked(reason);
     } else {
       store::mark_retry(tx, row.id, error, retry_backoff(row.attempts + 1));
