@@ -305,6 +305,22 @@ TEST(Hostile, ARowKafkaRefusesIsParkedAndTheRowsBehindItArePublishedOnce) {
   expect_receipts_once(box);
 }
 
+// Two waiting outbox rows, as a batch and the renderer leave them: a package message (its files
+// in no table, so only the folder can fail) and then a receipt.
+void outbox_package_then_receipt(Sandbox& box, const std::string& package_id,
+                                 const std::string& merchant) {
+  pqxx::connection connection(box.config.pg_dsn);
+  pqxx::work tx(connection);
+  tx.exec_params(
+      "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
+      "($1::uuid, $2, 'order-p'::bytea, convert_to($3, 'UTF8')), "
+      "(gen_random_uuid(), $4, 'order-r'::bytea, convert_to('{\"receipt\": 1}', 'UTF8'))",
+      package_id, box.config.topic_documents,
+      "{\"package_id\": \"" + package_id + "\", \"merchant_id\": \"" + merchant + "\"}",
+      box.config.topic_receipts);
+  tx.commit();
+}
+
 // A package whose files cannot be placed (here the documents folder is a regular file) waits with
 // backoff; the receipt behind it is published at once; once the folder is fixed, the package
 // goes out exactly once with its files.
@@ -312,18 +328,7 @@ TEST(Hostile, APackageWhoseFilesCannotBePlacedWaitsWithoutHoldingTheRest) {
   Sandbox box("unplaced");
   const std::string package_id = "5f0c1e2d-3b4a-4c5d-8e6f-708192a3b4c5";
   const std::string merchant = "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d";
-  {
-    pqxx::connection connection(box.config.pg_dsn);
-    pqxx::work tx(connection);
-    tx.exec_params(
-        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
-        "($1::uuid, $2, 'order-p'::bytea, convert_to($3, 'UTF8')), "
-        "(gen_random_uuid(), $4, 'order-r'::bytea, convert_to('{\"receipt\": 1}', 'UTF8'))",
-        package_id, box.config.topic_documents,
-        "{\"package_id\": \"" + package_id + "\", \"merchant_id\": \"" + merchant + "\"}",
-        box.config.topic_receipts);
-    tx.commit();
-  }
+  outbox_package_then_receipt(box, package_id, merchant);
   const std::string blocked = box.config.documents_dir + ".not-a-folder";
   std::filesystem::create_directories(std::filesystem::path(blocked).parent_path());
   std::ofstream(blocked) << "a file where the documents folder should be";
@@ -358,18 +363,7 @@ TEST(Hostile, ReceiptsAndPackagesAreRelayedInSeparateLanes) {
   Sandbox box("lanes");
   const std::string package_id = "7a1b2c3d-4e5f-4061-8293-a4b5c6d7e8f9";
   const std::string merchant = "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d";
-  {
-    pqxx::connection connection(box.config.pg_dsn);
-    pqxx::work tx(connection);
-    tx.exec_params(
-        "INSERT INTO kassa.outbox (message_id, topic, message_key, payload) VALUES "
-        "($1::uuid, $2, 'order-p'::bytea, convert_to($3, 'UTF8')), "
-        "(gen_random_uuid(), $4, 'order-r'::bytea, convert_to('{\"receipt\": 1}', 'UTF8'))",
-        package_id, box.config.topic_documents,
-        "{\"package_id\": \"" + package_id + "\", \"merchant_id\": \"" + merchant + "\"}",
-        box.config.topic_receipts);
-    tx.commit();
-  }
+  outbox_package_then_receipt(box, package_id, merchant);
   app::Relay records(box.config, nullptr, app::Relay::Lane::records);
   app::Relay documents(box.config, nullptr, app::Relay::Lane::documents);
   app::Relay everything(box.config, nullptr);  // both lanes' locks
