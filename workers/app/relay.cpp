@@ -39,23 +39,13 @@ std::chrono::milliseconds retry_backoff(int failed_attempts) {
                   std::chrono::milliseconds(30'000));
 }
 
-store::OutboxLane outbox_lane(const Config& config, Relay::Lane lane) {
-  store::OutboxLane out;
-  out.documents_topic = config.topic_documents;
-  out.kind = lane == Relay::Lane::records     ? store::OutboxLane::Kind::records
-             : lane == Relay::Lane::documents ? store::OutboxLane::Kind::documents
-                                              : store::OutboxLane::Kind::all;
-  return out;
-}
-
 }  // namespace
 
 struct Relay::Impl {
   Impl(const Config& config, Metrics* metrics, Lane lane)
       : config(config),
         metrics(metrics),
-        lane(lane),
-        outbox_lane(app::outbox_lane(config, lane)),
+        outbox_lane{lane, config.topic_documents},
         database(config.pg_dsn),
         producer(make_producer()) {}
   std::unique_ptr<bus::Producer> make_producer() const {
@@ -63,8 +53,7 @@ struct Relay::Impl {
   }
   const Config& config;
   Metrics* metrics;
-  Lane lane;
-  store::OutboxLane outbox_lane;
+  store::OutboxLane outbox_lane;  // which rows this relay publishes
   store::Database database;
   std::unique_ptr<bus::Producer> producer;
   // For publishing(): rows waiting at the last gauge refresh, whether the last round that tried
@@ -177,20 +166,18 @@ std::size_t Relay::run_once() {
 }
 
 std::int64_t Relay::refresh_gauges() {
-  const std::int64_t waiting =
-      impl_->lane == Lane::all
-          ? -1
-          : store::outbox_waiting(impl_->database.connection(), impl_->outbox_lane);
-  const auto gauges = impl_->lane == Lane::documents
+  const auto gauges = impl_->outbox_lane.kind == Lane::documents
                           ? store::OutboxGauges{}
                           : store::outbox_gauges(impl_->database.connection());
-  impl_->waiting = waiting >= 0 ? waiting : gauges.waiting;
+  impl_->waiting = impl_->outbox_lane.kind == Lane::all
+                       ? gauges.waiting
+                       : store::outbox_waiting(impl_->database.connection(), impl_->outbox_lane);
   if (impl_->waiting == 0) {
     impl_->last_attempt_failed = false;
     impl_->last_progress = Clock::now();
   }
   // The documents lane counts what it publishes but leaves the outbox-wide gauges to the other.
-  if (impl_->metrics != nullptr && impl_->lane != Lane::documents) {
+  if (impl_->metrics != nullptr && impl_->outbox_lane.kind != Lane::documents) {
     impl_->metrics->outbox_rows_waiting.Set(static_cast<double>(gauges.waiting));
     impl_->metrics->outbox_oldest_waiting_age.Set(gauges.oldest_waiting_age);
     impl_->metrics->outbox_rows_parked.Set(static_cast<double>(gauges.parked));
@@ -214,12 +201,13 @@ void Relay::wake() {
 }
 
 void Relay::run(const std::atomic<bool>& stop) {
-  support::name_this_thread(impl_->lane == Lane::documents ? "kassa-relay-doc" : "kassa-relay");
+  support::name_this_thread(impl_->outbox_lane.kind == Lane::documents ? "kassa-relay-doc"
+                                                                       : "kassa-relay");
   // The first receipt after a start should not wait for its topic's metadata (about 1.8 s).
   std::vector<std::string> topics;
-  if (impl_->lane != Lane::documents)
+  if (impl_->outbox_lane.kind != Lane::documents)
     topics.insert(topics.end(), {impl_->config.topic_receipts, impl_->config.topic_dlq});
-  if (impl_->lane != Lane::records) topics.push_back(impl_->config.topic_documents);
+  if (impl_->outbox_lane.kind != Lane::records) topics.push_back(impl_->config.topic_documents);
   impl_->producer->warm_up(topics, std::chrono::seconds(2));
   auto backoff = std::chrono::milliseconds(100);
   auto next_cleanup = Clock::now() + std::chrono::minutes(1);
@@ -227,7 +215,7 @@ void Relay::run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     impl_->last_turn = Clock::now();
     fault_stall("stall_relay", stop);
-    if (impl_->lane != Lane::documents && Clock::now() >= next_cleanup) {
+    if (impl_->outbox_lane.kind != Lane::documents && Clock::now() >= next_cleanup) {
       next_cleanup = Clock::now() + std::chrono::minutes(10);
       clean_up(stop);
     }
@@ -279,7 +267,8 @@ void Relay::drain(const std::atomic<bool>& stop) {
     try {
       if (run_once() > 0) continue;
       if (refresh_gauges() == 0) {
-        if (impl_->lane == Lane::documents) return;  // the other lane reports the parked rows
+        if (impl_->outbox_lane.kind == Lane::documents)
+          return;  // the other lane reports the parked rows
         const auto gauges = store::outbox_gauges(impl_->database.connection());
         if (gauges.parked > 0)
           log::warn("relay: nothing waiting; " + std::to_string(gauges.parked) +

@@ -27,7 +27,7 @@ namespace kassa::app {
 
 class Relay {
  public:
-  enum class Lane { all, records, documents };  // see store::OutboxLane
+  using Lane = store::OutboxLane::Kind;
   // Every lane counts what it publishes; only an `all` or `records` relay sets the outbox-wide
   // gauges and deletes old rows.
   Relay(const Config& config, Metrics* metrics, Lane lane = Lane::all);

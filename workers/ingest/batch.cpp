@@ -31,8 +31,7 @@ class Applier {
     // Inbox: the same event_id again is a redelivery when the bytes match, a conflict otherwise.
     if (const auto seen = snapshot_.inbox.find(header.event_id); seen != snapshot_.inbox.end()) {
       if (seen->second.fingerprint == m.decoded.fingerprint) {
-        ++result_.counts.duplicates;
-        count(source.topic, "duplicate");
+        count(source.topic, "duplicate", &Counts::duplicates);
         return;
       }
       return dead_letter(
@@ -57,8 +56,7 @@ class Applier {
                                step.kind, step.outcome, step_source.partition, step_source.offset});
       switch (step.outcome) {
         case core::Outcome::applied:
-          ++result_.counts.applied;
-          count(step_source.topic, "applied");
+          count(step_source.topic, "applied", &Counts::applied);
           result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id,
                                     step.business_id, step.kind, step.amount, step.occurred_at});
           issue_receipts(order, step);
@@ -66,22 +64,18 @@ class Applier {
           changed = true;
           break;
         case core::Outcome::parked:
-          ++result_.counts.parked;
-          count(step_source.topic, "parked");
+          count(step_source.topic, "parked", &Counts::parked);
           changed = true;
           break;
         case core::Outcome::duplicate:
-          ++result_.counts.duplicates;
-          count(step_source.topic, "duplicate");
+          count(step_source.topic, "duplicate", &Counts::duplicates);
           break;
         case core::Outcome::rejected:
           dead_letter(step_source, *step.rejection, step.event_id);
           break;
       }
-      if (i > 0) {  // a parked event that its payment let through
-        ++result_.counts.released;
-        count(step_source.topic, "released");
-      }
+      // A parked event that its payment let through.
+      if (i > 0) count(step_source.topic, "released", &Counts::released);
     }
     if (changed) result_.orders[order.order_id] = order;
   }
@@ -124,14 +118,15 @@ class Applier {
     result_.packages.push_back(std::move(*package));
   }
 
-  void count(const std::string& topic, const char* outcome) {
+  // One outcome of a message: its total and its topic's share.
+  void count(const std::string& topic, const char* outcome, std::int64_t Counts::*total) {
+    ++(result_.counts.*total);
     ++result_.counts.by_topic_outcome[{topic, outcome}];
   }
 
   void dead_letter(const core::Source& source, const core::Rejection& rejection,
                    const std::string& event_id) {
-    ++result_.counts.rejected;
-    count(source.topic, "rejected");
+    count(source.topic, "rejected", &Counts::rejected);
     const std::string code(core::error_code_name(rejection.code));
     ++result_.counts.rejected_by_code[code];
     result_.outbox.push_back(
