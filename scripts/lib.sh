@@ -12,8 +12,9 @@ fi
 # Repo root from this file's location, so the scripts work from any cwd and in
 # any checkout (no machine paths baked in).
 KASSA_ROOT="$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
-# Everything generated at run time lives here; it is git-ignored.
-KASSA_LOCAL="$KASSA_ROOT/.local"
+# Everything generated at run time lives here; it is git-ignored. Overridable so that a private
+# set of services (scripts/chaos: .local/chaos) never touches the shared one.
+KASSA_LOCAL="${KASSA_LOCAL:-$KASSA_ROOT/.local}"
 # Name of the script that sourced us, for log prefixes.
 KASSA_SCRIPT="$(basename -- "${BASH_SOURCE[1]:-$0}")"
 
@@ -23,12 +24,15 @@ KASSA_KAFKA_PORT="${KASSA_KAFKA_PORT:-59092}"
 # The SMTP sink (aiosmtpd) that receives the package e-mails of tests and the demo.
 KASSA_SMTP_PORT="${KASSA_SMTP_PORT:-59025}"
 KASSA_SMTP_ADDR="127.0.0.1:$KASSA_SMTP_PORT"
-KASSA_SMTP_MAILDIR="$KASSA_ROOT/.local/smtp/maildir"
+KASSA_SMTP_MAILDIR="${KASSA_SMTP_MAILDIR:-$KASSA_LOCAL/smtp/maildir}"
 # The controller listener always sits right above the broker port, so a single
 # override moves both.
 KASSA_KAFKA_CONTROLLER_PORT="$((KASSA_KAFKA_PORT + 1))"
 KASSA_KAFKA_BOOTSTRAP="127.0.0.1:$KASSA_KAFKA_PORT"
 KASSA_PG_DSN="postgresql://kassa@127.0.0.1:$KASSA_PG_PORT/kassa"
+# The same database as the roles of db/roles.sql: the worker's (rows only) and the read-only one.
+KASSA_PG_WORKER_DSN="postgresql://kassa_worker@127.0.0.1:$KASSA_PG_PORT/kassa"
+KASSA_PG_READER_DSN="postgresql://kassa_reader@127.0.0.1:$KASSA_PG_PORT/kassa"
 # Debian's postgresql-15 keeps the server binaries off PATH.
 KASSA_PG_BIN="${KASSA_PG_BIN:-/usr/lib/postgresql/15/bin}"
 KASSA_TOPIC_PARTITIONS=6
@@ -40,10 +44,15 @@ KASSA_TOPICS=(
   kassa.documents.v1
   kassa.dlq.v1
 )
+# More topics to create, space-separated (scripts/chaos: a second set of output topics).
+read -ra _kassa_extra_topics <<<"${KASSA_EXTRA_TOPICS:-}"
+KASSA_TOPICS+=("${_kassa_extra_topics[@]}")
+unset _kassa_extra_topics
 
 KASSA_KAFKA_POM="$KASSA_ROOT/scripts/kafka/pom.xml"
 KASSA_KAFKA_DIR="$KASSA_LOCAL/kafka"
-KASSA_KAFKA_LIBS="$KASSA_KAFKA_DIR/libs"
+# A private set of services may share the jars already fetched (they are only read).
+KASSA_KAFKA_LIBS="${KASSA_KAFKA_LIBS:-$KASSA_KAFKA_DIR/libs}"
 
 # --- logging -------------------------------------------------------------------
 # Everything diagnostic goes to stderr so stdout stays usable by callers.

@@ -75,7 +75,8 @@ std::string local_requisites_file() {
   return KASSA_SOURCE_DIR "/config/local.env";
 }
 
-Sandbox::Sandbox(const std::string& name, int partitions) {
+Sandbox::Sandbox(const std::string& name, int partitions, std::optional<OwnBroker> own_broker)
+    : own_broker_(std::move(own_broker)) {
   // The requisites the demo uses too: real-looking, so that `kassa run` accepts them.
   config = app::load_config(local_requisites_file());
   admin_dsn_ = env_or("KASSA_PG_DSN", "postgresql://kassa@127.0.0.1:55432/kassa");
@@ -83,8 +84,12 @@ Sandbox::Sandbox(const std::string& name, int partitions) {
   database_ = "kassa_it_" + name + "_" + suffix;
   store::recreate_database(admin_dsn_, database_);
   databases_.push_back(database_);
-  config.pg_dsn = store::dsn_with_database(admin_dsn_, database_);
-  config.brokers = env_or("KASSA_KAFKA_BROKERS", "127.0.0.1:59092");
+  // The worker and the test's own statements use the worker's role, as in production; only the
+  // migrations run as the owner.
+  config.pg_dsn = store::dsn_with_user(store::dsn_with_database(admin_dsn_, database_),
+                                       env_or("KASSA_IT_WORKER_ROLE", "kassa_worker"));
+  config.brokers =
+      own_broker_ ? own_broker_->brokers : env_or("KASSA_KAFKA_BROKERS", "127.0.0.1:59092");
   config.group_id = "kassa-it-" + name + "-" + suffix;
   const std::string prefix = "kassa-it." + name + "." + suffix + ".";
   app::prefix_topics(config, prefix);
@@ -93,14 +98,27 @@ Sandbox::Sandbox(const std::string& name, int partitions) {
   config.batch_max_wait = std::chrono::milliseconds(50);
   topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds,
              config.topic_dlq,      config.topic_receipts,  config.topic_documents};
-  bus::create_topics(config.brokers, topics_, partitions, std::chrono::seconds(30));
-  store::Database db(config.pg_dsn);
+  create_topics(topics_, partitions);
+  store::Database db(owner_dsn(config));
   store::migrate(db.connection());
+}
+
+std::string Sandbox::owner_dsn(const app::Config& run_config) const {
+  return store::dsn_with_user(run_config.pg_dsn, admin_user());
+}
+
+std::string Sandbox::reader_dsn(const app::Config& run_config) const {
+  return store::dsn_with_user(run_config.pg_dsn, env_or("KASSA_IT_READER_ROLE", "kassa_reader"));
+}
+
+std::string Sandbox::admin_user() const {
+  pqxx::connection connection(admin_dsn_);
+  return connection.username();
 }
 
 Sandbox::~Sandbox() {
   try {
-    bus::delete_topics(config.brokers, topics_, std::chrono::seconds(30));
+    if (!own_broker_) bus::delete_topics(config.brokers, topics_, std::chrono::seconds(30));
     if (std::getenv("KASSA_IT_KEEP") == nullptr) {
       pqxx::connection connection(admin_dsn_);
       pqxx::nontransaction tx(connection);
@@ -120,18 +138,18 @@ app::Config Sandbox::another_database(const std::string& label) {
   const std::string db = database_ + "_" + label;
   store::recreate_database(admin_dsn_, db);
   databases_.push_back(db);
-  other.pg_dsn = store::dsn_with_database(admin_dsn_, db);
+  other.pg_dsn = store::dsn_with_user(store::dsn_with_database(admin_dsn_, db),
+                                      env_or("KASSA_IT_WORKER_ROLE", "kassa_worker"));
   other.group_id = config.group_id + "-" + label;
   other.topic_dlq = config.topic_dlq + "." + label;
   other.topic_receipts = config.topic_receipts + "." + label;
   other.topic_documents = config.topic_documents + "." + label;
   other.documents_dir = documents_root() + "/" + db;
-  bus::create_topics(config.brokers, {other.topic_dlq, other.topic_receipts, other.topic_documents},
-                     3, std::chrono::seconds(30));
+  create_topics({other.topic_dlq, other.topic_receipts, other.topic_documents}, 3);
   topics_.push_back(other.topic_dlq);
   topics_.push_back(other.topic_receipts);
   topics_.push_back(other.topic_documents);
-  store::Database database(other.pg_dsn);
+  store::Database database(owner_dsn(other));
   store::migrate(database.connection());
   return other;
 }
@@ -151,8 +169,18 @@ void Sandbox::publish_raw(const std::string& topic, const std::optional<std::str
 
 void Sandbox::create_topic(const std::string& topic, int partitions,
                            const std::map<std::string, std::string>& settings) {
-  bus::create_topics(config.brokers, {topic}, partitions, std::chrono::seconds(30), settings);
+  create_topics({topic}, partitions, settings);
   topics_.push_back(topic);
+}
+
+void Sandbox::create_topics(const std::vector<std::string>& topics, int partitions,
+                            const std::map<std::string, std::string>& settings) {
+  if (!own_broker_) {
+    bus::create_topics(config.brokers, topics, partitions, std::chrono::seconds(30), settings);
+    return;
+  }
+  if (!settings.empty()) throw std::invalid_argument("topic settings need the real broker");
+  for (const auto& topic : topics) own_broker_->create_topic(topic, partitions);
 }
 
 std::vector<KafkaMessage> Sandbox::read_topic(const std::string& topic) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,14 +27,30 @@ struct KafkaMessage {
   std::string value;
 };
 
+// A broker the test brings itself instead of the one scripts/services runs: librdkafka's mock
+// cluster, which has no admin API, so the test creates the sandbox's topics (and nobody deletes
+// them: they go with the cluster).
+struct OwnBroker {
+  std::string brokers;
+  std::function<void(const std::string& topic, int partitions)> create_topic;
+};
+
 class Sandbox {
  public:
   // `name` becomes part of the database and topic names.
-  explicit Sandbox(const std::string& name, int partitions = 3);
+  explicit Sandbox(const std::string& name, int partitions = 3,
+                   std::optional<OwnBroker> own_broker = std::nullopt);
   ~Sandbox();
 
   app::Config config;  // points at this sandbox's database and topics
   const std::string& database() const { return database_; }
+
+  // `config.pg_dsn` connects as the worker's role (db/roles.sql); these as the schema's owner,
+  // who migrates, and as the read-only role.
+  std::string owner_dsn(const app::Config& run_config) const;
+  std::string owner_dsn() const { return owner_dsn(config); }
+  std::string reader_dsn(const app::Config& run_config) const;
+  std::string reader_dsn() const { return reader_dsn(config); }
 
   // A second database (same topics) for comparing two runs of the same stream.
   app::Config another_database(const std::string& label);
@@ -70,6 +87,10 @@ class Sandbox {
   std::vector<std::string> databases_;
   std::vector<std::string> topics_;
   std::string admin_dsn_;
+  std::optional<OwnBroker> own_broker_;
+  void create_topics(const std::vector<std::string>& topics, int partitions,
+                     const std::map<std::string, std::string>& settings = {});
+  std::string admin_user() const;
 };
 
 // A `kassa` subprocess.

@@ -395,7 +395,8 @@ TEST(Pipeline, PublishedOutboxRowsGoAfterTheRetentionAndNothingElse) {
 
 TEST(Pipeline, TwoMigrationsAtOnceBothSucceed) {
   Sandbox box("migrate");
-  const app::Config fresh = box.another_database("fresh");
+  app::Config fresh = box.another_database("fresh");
+  fresh.pg_dsn = box.owner_dsn(fresh);  // migrations are the schema owner's
   {
     pqxx::connection connection(fresh.pg_dsn);
     pqxx::work tx(connection);

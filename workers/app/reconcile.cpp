@@ -20,8 +20,11 @@ ReconSummary reconcile(const Config& config, const ReconOptions& options) {
   }
   const auto started = std::chrono::steady_clock::now();
   store::Database database(config.pg_dsn);
-  // Every run is recorded, dry runs too (flagged); only a real run touches the exceptions.
-  summary.run_id = store::start_run(database.connection(), options.as_of, options.dry_run);
+  // Every run is recorded, dry runs too (flagged); only a real run touches the exceptions. A dry
+  // run by the read-only role (dashboards, auditors) records nothing: run id 0.
+  const bool record = !options.dry_run || store::may_record_runs(database.connection());
+  if (record)
+    summary.run_id = store::start_run(database.connection(), options.as_of, options.dry_run);
   std::ofstream out;
   if (!options.output.empty()) {
     out.open(options.output, std::ios::binary | std::ios::trunc);
@@ -50,7 +53,8 @@ ReconSummary reconcile(const Config& config, const ReconOptions& options) {
     if (!options.dry_run) store::record_findings(database.connection(), summary.run_id, findings);
   } catch (...) {
     try {
-      store::finish_run(database.connection(), summary.run_id, summary.orders, "{}", false);
+      if (record)
+        store::finish_run(database.connection(), summary.run_id, summary.orders, "{}", false);
     } catch (const std::exception&) {
       // The run stays 'running'; the original error is what matters.
     }
@@ -60,7 +64,8 @@ ReconSummary reconcile(const Config& config, const ReconOptions& options) {
   nlohmann::json counts = nlohmann::json::object();
   for (const auto& [kind, totals] : summary.by_kind)
     counts[kind] = {{"count", totals.first}, {"delta", totals.second}};
-  store::finish_run(database.connection(), summary.run_id, summary.orders, counts.dump(), true);
+  if (record)
+    store::finish_run(database.connection(), summary.run_id, summary.orders, counts.dump(), true);
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;

@@ -13,7 +13,8 @@ void print_recon_summary(const app::ReconSummary& s, const app::ReconOptions& op
   std::printf("kassa reconcile%s: %lld orders as of %s in %.1f s%s\n",
               options.dry_run ? " (dry run)" : "", static_cast<long long>(s.orders),
               core::format_utc(options.as_of).c_str(), s.seconds,
-              (", run " + std::to_string(s.run_id)).c_str());
+              s.run_id != 0 ? (", run " + std::to_string(s.run_id)).c_str()
+                            : ", not recorded (read-only role)");
   std::printf("  %-24s %10s %20s\n", "kind", "orders", "delta, RUB");
   for (int k = 0; k < core::kReconKinds; ++k) {
     const std::string kind(core::recon_kind_name(static_cast<core::ReconKind>(k)));

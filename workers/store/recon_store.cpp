@@ -101,6 +101,11 @@ std::int64_t start_run(pqxx::connection& connection, core::UtcTime as_of, bool d
   return id;
 }
 
+bool may_record_runs(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection);
+  return tx.exec1("SELECT has_table_privilege('kassa.recon_runs', 'INSERT')")[0].as<bool>();
+}
+
 void record_findings(pqxx::connection& connection, std::int64_t run_id,
                      const std::vector<Finding>& findings) {
   pqxx::work tx(connection);

@@ -36,6 +36,8 @@ std::int64_t stream_facts(pqxx::connection& connection,
                           const std::function<void(const core::ReconFacts&)>& each);
 
 std::int64_t start_run(pqxx::connection& connection, core::UtcTime as_of, bool dry_run);
+// Whether this connection's role may record runs (the read-only role of db/roles.sql may not).
+bool may_record_runs(pqxx::connection& connection);
 
 // What the operations gauges show of the database: events waiting for their payment, the last
 // reconciliation and its open exceptions. Each from a partial index, cheap on a large book.
