@@ -48,10 +48,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   } catch (const kassa::app::ConfigError& e) {
-    std::fprintf(stderr, "kassa: configuration error: %s\n", e.what());
+    std::fprintf(stderr, "kassa: configuration error: %s\n", kassa::log::redact(e.what()).c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kassa: %s\n", e.what());
+    std::fprintf(stderr, "kassa: %s\n", kassa::log::redact(e.what()).c_str());
     return 1;
   }
   return status;

@@ -9,8 +9,10 @@
 #include <tuple>
 
 #include "app/smtp.hpp"
+#include "contract/secrets.hpp"
 #include "core/requisites.hpp"
 #include "core/utc_time.hpp"
+#include "store/database.hpp"
 #include "support/log.hpp"
 
 extern char** environ;
@@ -399,6 +401,14 @@ Config load_config(const std::optional<std::string>& file) {
   }
   config.kafka_extra = std::move(kafka_extra);
   if (config.pg_dsn.empty()) throw ConfigError("KASSA_PG_DSN is empty");
+  // Credentials never reach a log line or an error message (support/log.hpp redacts them).
+  try {
+    log::add_secret(store::dsn_password(config.pg_dsn));
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("KASSA_PG_DSN: ") + e.what());
+  }
+  for (const auto& [name, value] : config.kafka_extra)
+    if (contract::is_secret_kafka_property(name)) log::add_secret(value);
   if (config.brokers.empty()) throw ConfigError("KASSA_KAFKA_BROKERS is empty");
   if (!config.smtp_addr.empty()) {
     try {

@@ -28,10 +28,14 @@ bool is_transient(const std::exception& error) {
 #include <libpq-fe.h>
 
 #include <stdexcept>
+#include <string_view>
 
 namespace kassa::store {
 
-std::string dsn_with_database(const std::string& dsn, const std::string& database) {
+namespace {
+
+// The conninfo of `dsn` with one keyword set to `value` (URIs come back as conninfo).
+std::string dsn_with(const std::string& dsn, const std::string& keyword, const std::string& value) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
   if (options == nullptr) {
@@ -39,9 +43,9 @@ std::string dsn_with_database(const std::string& dsn, const std::string& databas
     PQfreemem(error);
     throw std::invalid_argument("KASSA_PG_DSN: " + message);
   }
-  auto quote = [](const std::string& value) {
+  auto quote = [](const std::string& text) {
     std::string out = "'";
-    for (char c : value) {
+    for (char c : text) {
       if (c == '\'' || c == '\\') out += '\\';
       out += c;
     }
@@ -49,11 +53,48 @@ std::string dsn_with_database(const std::string& dsn, const std::string& databas
   };
   std::string out;
   for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-    if (std::string(option->keyword) == "dbname" || option->val == nullptr) continue;
+    if (option->keyword == keyword || option->val == nullptr) continue;
     out += std::string(option->keyword) + "=" + quote(option->val) + " ";
   }
   PQconninfoFree(options);
-  return out + "dbname=" + quote(database);
+  return out + keyword + "=" + quote(value);
+}
+
+}  // namespace
+
+std::string dsn_with_database(const std::string& dsn, const std::string& database) {
+  return dsn_with(dsn, "dbname", database);
+}
+
+std::string dsn_with_user(const std::string& dsn, const std::string& user) {
+  return dsn_with(dsn, "user", user);
+}
+
+std::string dsn_password(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (options == nullptr) {
+    // libpq's message may quote the DSN, password included.
+    PQfreemem(error);
+    throw std::invalid_argument(
+        "not a libpq connection string or URI (in a URI, percent-encode special characters of "
+        "the user and password: '@' as %40, ':' as %3A, '/' as %2F)");
+  }
+  std::string password;
+  bool at_in_host = false;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (option->val == nullptr) continue;
+    const std::string keyword = option->keyword;
+    if (keyword == "password") password = option->val;
+    if ((keyword == "host" || keyword == "hostaddr") &&
+        std::string_view(option->val).find('@') != std::string_view::npos)
+      at_in_host = true;
+  }
+  PQconninfoFree(options);
+  if (at_in_host)
+    throw std::invalid_argument(
+        "its host holds an '@': percent-encode '@' in the URI's user or password as %40");
+  return password;
 }
 
 void recreate_database(const std::string& dsn, const std::string& database) {

@@ -36,6 +36,12 @@ namespace kassa::store {
 // The same connection settings pointing at another database (for scratch databases of the
 // benchmark and the tests); works for both conninfo strings and URIs.
 std::string dsn_with_database(const std::string& dsn, const std::string& database);
+// The same connection settings as another role (the tests' worker and read-only roles).
+std::string dsn_with_user(const std::string& dsn, const std::string& user);
+// The password a DSN holds ("" if none), for the log to redact. Throws std::invalid_argument,
+// without quoting the DSN, when libpq cannot parse it or when its host holds an '@' (an
+// unescaped '@' in a URI's password, which libpq would otherwise report as the host name).
+std::string dsn_password(const std::string& dsn);
 // Drops (if present) and creates a database, connecting through `dsn`.
 void recreate_database(const std::string& dsn, const std::string& database);
 

@@ -5,12 +5,15 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "contract/json_text.hpp"
 #include "contract/personal_data.hpp"
+#include "contract/secrets.hpp"
 
 namespace kassa::log {
 namespace {
@@ -55,7 +58,27 @@ Logger& logger() {
   return instance;
 }
 
+// Registered once at start-up, before the worker's threads run; read on every line after.
+std::mutex g_secrets_mutex;
+std::vector<std::string> g_secrets;
+
+// What a log line may say of `text`: secrets redacted, phones and e-mails masked.
+std::string clean(std::string_view text) {
+  return contract::mask_personal_data(redact(text));
+}
+
 }  // namespace
+
+void add_secret(std::string value) {
+  if (value.empty()) return;
+  std::lock_guard lock(g_secrets_mutex);
+  g_secrets.push_back(std::move(value));
+}
+
+std::string redact(std::string_view text) {
+  std::lock_guard lock(g_secrets_mutex);
+  return contract::redact_secrets(text, g_secrets);
+}
 
 void set_level(Level level) {
   g_level = static_cast<int>(level);
@@ -90,20 +113,20 @@ void write(Level level, std::string_view message, Fields fields) {
   std::string line;
   if (log.format() == Format::json) {
     line = "\"msg\":";
-    contract::append_json_string(line, contract::mask_personal_data(message));
+    contract::append_json_string(line, clean(message));
     for (const auto& field : fields) {
       line += ',';
       contract::append_json_string(line, field.key);
       line += ':';
-      contract::append_json_string(line, contract::mask_personal_data(field.value));
+      contract::append_json_string(line, clean(field.value));
     }
   } else {
-    line = contract::mask_personal_data(message);
+    line = clean(message);
     for (const auto& field : fields) {
       line += ' ';
       line += field.key;
       line += '=';
-      line += contract::mask_personal_data(field.value);
+      line += clean(field.value);
     }
   }
   log.get().log(kSpdlogLevels[static_cast<int>(level)], line);

@@ -28,6 +28,11 @@ void set_format(Format format);
 bool parse_format(std::string_view text, Format& out);
 void write(Level level, std::string_view message, Fields fields = {});
 
+// A value never to be written (a password): every log line has it replaced by "***", and so has
+// what redact() returns, for text that leaves kassa another way (main's error message).
+void add_secret(std::string value);
+std::string redact(std::string_view text);
+
 inline void debug(std::string_view m, Fields f = {}) {
   write(Level::debug, m, f);
 }
