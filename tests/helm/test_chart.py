@@ -126,6 +126,16 @@ class FullValues(unittest.TestCase):
                                  "PersistentVolumeClaim", "PodDisruptionBudget", "PrometheusRule",
                                  "ScaledObject", "Service", "ServiceAccount", "ServiceMonitor"])
 
+    def test_migrations_connect_as_the_schema_owner(self):
+        job = only(self.objects, "Job", "migrate")
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        # The owner's Secret comes last, so its KASSA_PG_DSN wins over the workers'.
+        self.assertEqual(container["envFrom"], [{"secretRef": {"name": "kassa-production"}},
+                                                {"secretRef": {"name": "kassa-schema-owner"}}])
+        deployment = only(self.objects, "Deployment")
+        (worker,) = deployment["spec"]["template"]["spec"]["containers"]
+        self.assertEqual(worker["envFrom"], [{"secretRef": {"name": "kassa-production"}}])
+
     def test_the_dashboards_are_the_tested_files(self):
         import json
         config_map = only(self.objects, "ConfigMap")
@@ -293,7 +303,10 @@ class Image(unittest.TestCase):
         in_base = {"libc6", "libstdc++6", "libgcc-s1"}  # part of debian:bookworm-slim
         missing = []
         for library in needed:
-            owner = subprocess.run(["dpkg", "-S", f"*/{library}"], capture_output=True, text=True)
+            # The architecture's own copy: multilib packages (libc6-i386, pulled in by clang)
+            # hold libraries of the same name.
+            owner = subprocess.run(["dpkg", "-S", f"*/x86_64-linux-gnu/{library}"],
+                                   capture_output=True, text=True)
             package = owner.stdout.split(":")[0].strip()
             self.assertTrue(package, f"no package owns {library}")
             if package not in in_base and not re.search(rf"\s{re.escape(package)}\s", runtime):
