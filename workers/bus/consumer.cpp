@@ -25,7 +25,15 @@ Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
       // so an order's payment, shipments and refunds are usually handled by the same worker.
       {"partition.assignment.strategy", "range"},
       {"max.poll.interval.ms", "300000"},
-      {"session.timeout.ms", "30000"},
+      // A member that dies without leaving (SIGKILL, a lost node; and a static member never sends
+      // LeaveGroup, even on SIGTERM) holds its partitions until its session times out. 30 s made
+      // failover take 30 s; 8 s, with a heartbeat every 2 s, makes it 8 to 10 (measured by
+      // tests/integration/failover_test.cpp, which requires under 15), while a container restarted
+      // in place (same pod name, same group.instance.id) usually rejoins before it and keeps its
+      // partitions without a rebalance. The broker's floor is group.min.session.timeout.ms (6 s).
+      // Heartbeats come from librdkafka's own thread, so a long batch does not miss them.
+      {"session.timeout.ms", "8000"},
+      {"heartbeat.interval.ms", "2000"},
       // End-of-partition events tell the cross-topic merge that a quiet partition holds nothing
       // back.
       {"enable.partition.eof", "true"},
