@@ -5,17 +5,21 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <random>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "app/relay.hpp"
+#include "bus/producer.hpp"
 #include "contract/dead_letter.hpp"
 #include "contract/decode.hpp"
 #include "contract/encoding.hpp"
 #include "contract/schema.hpp"
 #include "harness.hpp"
+#include "http_worker.hpp"
 
 namespace kassa::testing {
 namespace {
@@ -215,6 +219,274 @@ TEST(Hostile, EveryBadMessageIsDeadLetteredOnceAndEveryGoodOnePublishedOnce) {
   expect_receipts_once(box);
   EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.outbox WHERE published_at IS NULL"), 0)
       << "nothing waiting, nothing parked";
+}
+
+// Peak resident memory of a process, from the kernel (VmHWM), in MiB; -1 if unknown.
+double peak_rss_mib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return -1;
+}
+
+// One kind of hostile input: how to make the n-th (each one unique, so its dead letter can be told
+// apart) and the contract's error code it must be dead-lettered with.
+struct Hostility {
+  std::string why;
+  std::string code;
+  std::function<std::pair<std::optional<std::string>, std::string>(int n)> make;
+};
+
+std::vector<Hostility> hostilities() {
+  auto order = [](int n) { return uuid(1'000'000 + n); };
+  auto event = [](int n) { return uuid(2'000'000 + n); };
+  auto base = [&](int n) { return payment(order(n), event(n)); };
+  // The payment's text with its amount replaced by raw JSON text nlohmann would not write.
+  auto raw_amount = [&](int n, const std::string& amount) {
+    std::string text = base(n).dump();
+    const std::string field = "\"amount\":100";
+    text.replace(text.find(field), field.size(), "\"amount\":" + amount);
+    return std::pair{std::optional(order(n)), text};
+  };
+  auto with = [&](int n, const std::function<void(json&)>& change) {
+    json p = base(n);
+    change(p);
+    return std::pair{std::optional(order(n)), p.dump()};
+  };
+  return {
+      {"invalid UTF-8", "invalid_encoding",
+       [&](int n) {
+         std::string text = base(n).dump();
+         text.insert(text.find("Электрочайник"), "\xc3\x28\xff");
+         return std::pair{std::optional(order(n)), text};
+       }},
+      {"cut in the middle", "invalid_json",
+       [&](int n) {
+         const std::string text = base(n).dump();
+         // Cut where the text is ASCII: a cut inside a Cyrillic letter is invalid_encoding.
+         return std::pair{std::optional(order(n)), text.substr(0, text.find("\"payment_id\""))};
+       }},
+      {"trailing garbage", "invalid_json",
+       [&](int n) {
+         return std::pair{std::optional(order(n)), base(n).dump() + "}"};
+       }},
+      {"JSON injection that breaks out of a string", "invalid_json",
+       [&](int n) {
+         std::string text = base(n).dump();
+         text.replace(text.find("A-"), 2, "\",\"amount\":1}\",\"x\":\"");
+         return std::pair{std::optional(order(n)), text.substr(0, text.size() - 1)};
+       }},
+      {"nested 10,000 deep", "schema_violation",
+       [&](int n) {
+         return raw_amount(n, std::string(10'000, '[') + "100" + std::string(10'000, ']'));
+       }},
+      {"an amount beyond 64 bits", "schema_violation",
+       [&](int n) { return raw_amount(n, "184467440737095516160000"); }},
+      // Valid JSON grammar, but beyond any double: the parser refuses the document.
+      {"an amount beyond a double", "invalid_json", [&](int n) { return raw_amount(n, "1e400"); }},
+      {"negative money", "schema_violation",
+       [&](int n) {
+         return with(n, [](json& p) {
+           p["amount"] = -100;
+           p["items"][0]["price"] = -100;
+           p["items"][0]["total_amount"] = -100;
+         });
+       }},
+      {"zero money", "schema_violation",
+       [&](int n) {
+         return with(n, [](json& p) {
+           p["amount"] = 0;
+           p["items"][0]["price"] = 0;
+           p["items"][0]["total_amount"] = 0;
+         });
+       }},
+      {"fractional money", "schema_violation", [&](int n) { return raw_amount(n, "100.5"); }},
+      {"money as text", "schema_violation", [&](int n) { return raw_amount(n, "\"100\""); }},
+      {"a NUL character", "schema_violation",
+       [&](int n) {
+         return with(n, [](json& p) {
+           p["items"][0]["name"] = std::string("чай\0ник", sizeof("чай\0ник") - 1);
+         });
+       }},
+      {"SQL injection as the order id", "schema_violation",
+       [&](int n) {
+         const std::string evil = "'; DROP TABLE kassa.ledger; -- " + std::to_string(n);
+         json p = base(n);
+         p["order_id"] = evil;
+         return std::pair{std::optional(evil), p.dump()};
+       }},
+      {"a key that disagrees with order_id", "key_mismatch",
+       [&](int n) {
+         return std::pair{std::optional(order(n + 500'000)), base(n).dump()};
+       }},
+      {"no key", "key_mismatch",
+       [&](int n) {
+         return std::pair{std::optional<std::string>(), base(n).dump()};
+       }},
+      {"amount not the sum of the lines", "amount_mismatch",
+       [&](int n) { return with(n, [](json& p) { p["amount"] = 101; }); }},
+      {"a refund on the payments topic", "event_type_mismatch",
+       [&](int n) { return with(n, [](json& p) { p["event_type"] = "refund.succeeded"; }); }},
+      {"a private buyer without contacts", "missing_contact",
+       [&](int n) { return with(n, [](json& p) {
+                      p["customer"] = json{{"type", "private"}};
+                    }); }},
+      {"the same sku twice", "duplicate_sku",
+       [&](int n) {
+         return with(n, [](json& p) {
+           p["items"].push_back(p["items"][0]);
+           p["amount"] = 200;
+         });
+       }},
+      {"an INN with wrong check digits", "invalid_inn",
+       [&](int n) {
+         return with(n, [](json& p) {
+           p["customer"] =
+               json{{"type", "legal"}, {"name", "ООО «Ромашка»"}, {"inn", "7707083894"}};
+         });
+       }},
+      {"not JSON at all", "invalid_json",
+       [&](int n) {
+         return std::pair{std::optional(order(n)), "<xml>" + std::to_string(n) + "</xml>"};
+       }},
+      {"a JSON document of the wrong shape", "schema_violation",
+       [&](int n) {
+         return std::pair{std::optional(order(n)), json{{"order_id", order(n)}, {"n", n}}.dump()};
+       }},
+  };
+}
+
+// 10,000 hostile messages between 2,500 valid payments on a real broker, into one long-running
+// worker: each hostile one is dead-lettered exactly once with its contract code, every valid one
+// applied and its receipt published exactly once, the worker alive throughout and its memory
+// bounded, and the free text of valid events (SQL and JSON look-alikes included) kept exactly.
+TEST(Hostile, TenThousandHostileEventsBetweenValidOnes) {
+  Sandbox box("hostile10k");
+  box.config.topic_payments += ".big";  // a producer's topic that takes messages up to 4 MB
+  box.create_topic(box.config.topic_payments, 3, {{"max.message.bytes", "4000000"}});
+
+  const auto kinds = hostilities();
+  std::map<std::string, std::string> expected_code;  // payload sha256 -> code
+  std::map<std::string, std::string> why_of;
+  std::vector<bus::Record> records;
+  std::mt19937 random(2112);
+  const std::vector<std::string> tricky_names = {"Robert'); DROP TABLE kassa.ledger;--",
+                                                 "\",\"amount\":1,\"x\":\"",
+                                                 "$$; TRUNCATE kassa.orders",
+                                                 "Чайник \\u0000 «Уют»",
+                                                 "<script>alert(1)</script>",
+                                                 "%s%s%n%x"};
+  int valid = 0, hostile = 0;
+  auto add = [&](const std::optional<std::string>& key, const std::string& value,
+                 const std::string& code, const std::string& why) {
+    records.push_back({box.config.topic_payments, key.value_or(""), value, key.has_value()});
+    const auto sha = contract::sha256_hex(value);
+    ASSERT_EQ(expected_code.count(sha), 0u) << "inputs must be unique: " << why;
+    expected_code[sha] = code;
+    why_of[sha] = why;
+  };
+  // Near and above the dead-letter limit, up to near the topic's own: their letters are cut.
+  for (int n = 0; n < 4; ++n) {
+    json p = payment(uuid(3'000'000 + n), uuid(4'000'000 + n));
+    p["items"][0]["name"] = std::string(n < 2 ? 890'000 + n * 20'000 : 3'900'000, 'z');
+    add(uuid(3'000'000 + n), p.dump(), "schema_violation", "a name of about a megabyte or four");
+    ++hostile;
+  }
+  while (hostile < 10'000) {
+    if (random() % 5 == 0) {
+      json p = payment(uuid(5'000'000 + valid), uuid(6'000'000 + valid));
+      p["items"][0]["name"] = tricky_names[valid % tricky_names.size()];
+      add(uuid(5'000'000 + valid), p.dump(), "", "valid");
+      ++valid;
+    } else {
+      const auto& kind = kinds[hostile % kinds.size()];
+      const auto [key, value] = kind.make(hostile);
+      add(key, value, kind.code, kind.why);
+      ++hostile;
+    }
+  }
+  while (valid < 2'500) {
+    json p = payment(uuid(5'000'000 + valid), uuid(6'000'000 + valid));
+    add(uuid(5'000'000 + valid), p.dump(), "", "valid");
+    ++valid;
+  }
+  bus::Producer producer(box.config.brokers, {{"message.max.bytes", "4000000"}});
+  std::string error;
+  const auto sent = producer.send(records, std::chrono::minutes(2), &error);
+  ASSERT_EQ(std::count(sent.begin(), sent.end(), true), static_cast<long>(records.size())) << error;
+
+  Worker worker(box.config, {});
+  const auto counted = [](const std::string& text, const char* outcome) {
+    return sum_of(text, "kassa_events_total", std::string("outcome=\"") + outcome + "\"");
+  };
+  double peak = 0;
+  ASSERT_TRUE(worker.eventually("/metrics", std::chrono::minutes(5),
+                                [&](int status, auto& text) {
+                                  peak = std::max(peak, peak_rss_mib(worker.pid()));
+                                  return status == 200 && counted(text, "rejected") == hostile &&
+                                         counted(text, "applied") == valid;
+                                }))
+      << "the worker did not get through the stream: " << worker.get("/metrics").second;
+  EXPECT_EQ(worker.get("/healthz").first, 200) << "alive after all of it";
+  EXPECT_TRUE(worker.eventually("/metrics", std::chrono::seconds(60), [&](int, auto& text) {
+    return metric(text, "kassa_outbox_rows_waiting") == 0;
+  }));
+  peak = std::max(peak, peak_rss_mib(worker.pid()));
+  std::printf("hostile: %d bad and %d valid events; worker peak RSS %.0f MiB\n", hostile, valid,
+              peak);
+  EXPECT_GT(peak, 0);
+  EXPECT_LT(peak, 512) << "memory bounded by the batch, not by the stream";
+  EXPECT_EQ(worker.stop(), 0);
+
+  // Each bad one in the DLQ exactly once with its code; nothing else there.
+  std::map<std::string, int> letters;
+  for (const auto& m : box.read_topic(box.config.topic_dlq)) {
+    const json letter = json::parse(m.value);
+    const std::string payload = letter.at("payload").get<std::string>();
+    const std::string sha =
+        letter.value("payload_truncated", false)
+            ? letter.at("payload_sha256").get<std::string>()
+            : contract::sha256_hex(letter.contains("payload_encoding")
+                                       ? contract::base64_decode(payload).value_or("")
+                                       : payload);
+    ++letters[sha];
+    const auto it = expected_code.find(sha);
+    if (it == expected_code.end()) {
+      ADD_FAILURE() << "a dead letter of no input: " << m.value.substr(0, 300);
+      continue;
+    }
+    EXPECT_EQ(letter.at("error_code").get<std::string>(), it->second)
+        << why_of[sha] << ": " << letter.at("error");
+  }
+  int missing = 0, twice = 0;
+  for (const auto& [sha, code] : expected_code) {
+    const int n = letters.count(sha) ? letters[sha] : 0;
+    if (code.empty()) {
+      EXPECT_EQ(n, 0) << "a valid event was dead-lettered";
+    } else if (n == 0) {
+      if (missing++ < 5) ADD_FAILURE() << "no dead letter for: " << why_of[sha];
+    } else if (n > 1) {
+      if (twice++ < 5) ADD_FAILURE() << n << " dead letters for: " << why_of[sha];
+    }
+  }
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(twice, 0);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.rejections"), hostile);
+
+  // Every valid payment applied once, its receipt published once, its text kept to the byte.
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.ledger"), valid);
+  expect_receipts_once(box);
+  for (const auto& name : tricky_names) {
+    bool found = false;
+    for (const auto& m : box.read_topic(box.config.topic_receipts)) {
+      const json receipt = json::parse(m.value);
+      for (const auto& item : receipt.at("atol").at("receipt").at("items"))
+        if (item.at("name") == name) found = true;
+      if (found) break;
+    }
+    EXPECT_TRUE(found) << "a receipt keeps the name " << name;
+  }
 }
 
 TEST(Hostile, ARowKafkaRefusesIsParkedAndTheRowsBehindItArePublishedOnce) {

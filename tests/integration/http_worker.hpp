@@ -44,6 +44,7 @@ class Worker {
                      Sandbox::environment(config, extra));
   }
   int port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
   ~Worker() {
     if (process_) stop();
   }
@@ -94,6 +95,17 @@ inline double metric(const std::string& text, const std::string& series) {
   while (std::getline(in, line))
     if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
   return -1;
+}
+
+// The sum over every series of `name` that carries `label` (e.g. outcome="applied").
+inline double sum_of(const std::string& text, const std::string& name, const std::string& label) {
+  std::istringstream in(text);
+  std::string line;
+  double sum = 0;
+  while (std::getline(in, line))
+    if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos)
+      sum += std::stod(line.substr(line.rfind(' ') + 1));
+  return sum;
 }
 
 }  // namespace kassa::testing

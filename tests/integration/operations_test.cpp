@@ -20,17 +20,6 @@
 namespace kassa::testing {
 namespace {
 
-// The sum over every series of `name` that carries `label` (e.g. outcome="applied").
-double sum_of(const std::string& text, const std::string& name, const std::string& label) {
-  std::istringstream in(text);
-  std::string line;
-  double sum = 0;
-  while (std::getline(in, line))
-    if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos)
-      sum += std::stod(line.substr(line.rfind(' ') + 1));
-  return sum;
-}
-
 TEST(Operations, MetricsCountTheEventsThatWereSent) {
   Sandbox box("metrics");
   gen::Options options;
