@@ -102,6 +102,11 @@ TEST(Decode, ValidEventsDecode) {
        payment_with([](json& j) { j["occurred_at"] = "2026-02-10T09:00:00.123456Z"; })},
       {"occurred_at on a leap day", EventKind::payment,
        payment_with([](json& j) { j["occurred_at"] = "2028-02-29T23:59:59Z"; })},
+      {"the last day fiscal documents can carry, 31.12.2099 (Moscow)", EventKind::shipment,
+       shipment_with([](json& j) {
+         j["occurred_at"] = "2099-12-31T20:59:59Z";
+         j["document_date"] = "2099-12-31";
+       })},
       {"a field the contract may add later is ignored (the contract only grows)",
        EventKind::payment, payment_with([](json& j) { j["loyalty_points"] = 15; })},
       {"a shipment without items (ships everything still open)", EventKind::shipment,
@@ -156,11 +161,13 @@ TEST(Decode, PaymentFieldsArriveAsSent) {
   EXPECT_EQ(p.items[1].vat, core::VatCode::none);
   EXPECT_EQ(p.items[1].type, core::LineType::service);
 
-  const Decoded legal = decoder.decode(
-      EventKind::payment, kOrderId, payment_with([](json& j) {
-        j["customer"] = {{"type", "legal"}, {"inn", "7701234560"}, {"kpp", "770101001"}};
-        j["items"][0]["quantity"] = "0.750";
-      }));
+  const Decoded legal = decoder.decode(EventKind::payment, kOrderId, payment_with([](json& j) {
+                                         j["customer"] = {{"type", "legal"},
+                                                          {"name", "ООО «Вектор»"},
+                                                          {"inn", "7701234560"},
+                                                          {"kpp", "770101001"}};
+                                         j["items"][0]["quantity"] = "0.750";
+                                       }));
   ASSERT_TRUE(legal.event);
   const auto& l = std::get<core::PaymentSucceeded>(*legal.event);
   EXPECT_EQ(l.customer.type, core::CustomerType::legal);
@@ -358,9 +365,27 @@ TEST(Decode, BadMessagesAreRefusedWithAReason) {
       {"a key that is not UTF-8 (FF): the reason shows it as base64 (/w==), keeping the reason "
        "valid text",
        EventKind::payment, good, std::string("\xff"), ErrorCode::key_mismatch, "/w=="},
+      // Found by fuzz_packages: the FNS XML cannot name an organization or a sole trader with
+      // nothing (НаимОрг, Фамилия: at least one character).
+      {"a legal buyer without a name", EventKind::payment, payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"inn", "7707083893"}, {"email", "buh@vector.ru"}};
+       }),
+       kOrderId, ErrorCode::schema_violation, "customer.name"},
+      {"a sole trader whose name is blank", EventKind::payment, payment_with([](json& j) {
+         j["customer"] = {{"type", "legal"}, {"name", "   "}, {"inn", "500100732259"}};
+       }),
+       kOrderId, ErrorCode::schema_violation, "customer.name"},
       {"shipment document_date on 30 February", EventKind::shipment,
        shipment_with([](json& j) { j["document_date"] = "2026-02-30"; }), kOrderId,
        ErrorCode::schema_violation, "document_date"},
+      // Found by fuzz_packages: the FNS XML's dates end with 2099 (XSD), so a shipping document
+      // of 5914 gave a TORG-12 the tax service refuses.
+      {"shipment document_date after 2099", EventKind::shipment,
+       shipment_with([](json& j) { j["document_date"] = "2100-01-01"; }), kOrderId,
+       ErrorCode::schema_violation, "document_date"},
+      {"occurred_at on 1 January 2100 in Moscow (21:00 UTC the day before)", EventKind::shipment,
+       shipment_with([](json& j) { j["occurred_at"] = "2099-12-31T21:00:00Z"; }), kOrderId,
+       ErrorCode::schema_violation, "occurred_at"},
       {"shipment without a shipment_id", EventKind::shipment,
        shipment_with([](json& j) { j.erase("shipment_id"); }), kOrderId,
        ErrorCode::schema_violation, "shipment_id"},

@@ -666,6 +666,39 @@ TEST(FnsXml, SoleTradersAreSvIpWithAFullName) {
   EXPECT_FALSE(xml.has("//СвЮЛУч"));
 }
 
+std::string repeated(const std::string& text, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += text;
+  return out;
+}
+
+// Found by fuzz_packages: the XSD takes 60 characters for each part of ФИО and 100 for КодТов,
+// counted in the file's windows-1251 (where ½ is "1/2"), while a buyer's name may have 256 and a
+// sku 128. Longer name parts are cut; a longer sku is left out (a cut code names another article).
+TEST(FnsXml, NamesAndCodesPastTheFormatsLengthsStillValidate) {
+  const Party buyer{"ИП " + repeated("Ж", 70) + " Анна " + repeated("½", 30) + " оглы",
+                    "500100732259", "", "", ""};
+  const Document d = document(DocumentType::act, 5,
+                              {line(kDelivery, repeated("S", 101).c_str(), LineType::service, "усл",
+                                    "876", "1", 100, VatType::none),
+                               line(kDelivery, repeated("½", 40).c_str(), LineType::service, "усл",
+                                    "876", "1", 100, VatType::none),
+                               line(kDelivery, repeated("S", 100).c_str(), LineType::service, "усл",
+                                    "876", "1", 100, VatType::none)});
+  const FnsFile file = render_fns_xml(package(buyer), d);
+  const auto problems = validate_xml(file.bytes, fns_schema_path(DocumentType::act));
+  EXPECT_TRUE(problems.empty()) << ::testing::PrintToString(problems);
+  const Xml xml(file.bytes);
+  const std::string fio = "/Файл/Документ/СвСчФакт/СвПокуп/ИдСв/СвИП/ФИО";
+  EXPECT_EQ(xml.str(fio + "/@Фамилия"), repeated("Ж", 60));
+  EXPECT_EQ(xml.str(fio + "/@Имя"), "Анна");
+  EXPECT_EQ(xml.str(fio + "/@Отчество"), repeated("1/2", 20));  // 20 of the 30 "½" fit in 60
+  const std::string lines = "/Файл/Документ/ТаблСчФакт/СведТов";
+  EXPECT_FALSE(xml.has(lines + "[1]/ДопСведТов/@КодТов"));
+  EXPECT_FALSE(xml.has(lines + "[2]/ДопСведТов/@КодТов"));
+  EXPECT_EQ(xml.str(lines + "[3]/ДопСведТов/@КодТов"), repeated("S", 100));
+}
+
 TEST(FnsXml, WithoutABasisDocumentItSaysSo) {
   Package p = package();
   p.basis_number.clear();

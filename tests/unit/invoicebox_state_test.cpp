@@ -174,6 +174,10 @@ TEST(InvoiceboxState, BadLinesHaveAReason) {
       {order_line("parentId", (std::string("\"") + kId + "\"").c_str()), "parentId equals id"},
       {order_line("merchantId", "\"shop\""), "merchantId is not a uuid: \"shop\""},
       {order_line("merchantOrderId", "17"), "merchantOrderId is not a string: 17"},
+      // Found by fuzz_invoicebox_state: kassa state import staged it, and PostgreSQL refused the
+      // whole import at COPY.
+      {order_line("merchantOrderId", "\"O-1\\u0000\""),
+       "merchantOrderId contains a NUL character (\\u0000), which cannot be stored"},
       {order_line("createdAt", "\"2020-12-22 00:00:00\""),
        "createdAt is not an ISO 8601 time with offset: \"2020-12-22 00:00:00\""},
       {order_line("createdAt", "\"2020-12-22T00:00:00\""),

@@ -78,6 +78,20 @@ TEST(PackageJson, EdoIdsAndSignerRoundTripAndMatchTheSchema) {
   EXPECT_EQ(package_json(back, kFiles), body);  // same package, same bytes
 }
 
+// Found by fuzz_packages: the input events take UUIDs in either case and the package copies
+// order_id, merchant_id and source_event_id as sent, but the schema took lower case only.
+TEST(PackageJson, IdsInUpperCaseAsTheEventSentThemMatchTheSchema) {
+  core::Package p = package();
+  p.source_event_id = "0B0E5A1C-3D4F-4A5B-8C6D-7E8F9A0B1C2D";
+  p.id_name = p.source_event_id + ":shipment_package";
+  p.order_id = "1C2D3E4F-5A6B-4C7D-8E9F-0A1B2C3D4E5F";
+  const std::string body = package_json(p, kFiles);
+  SchemaValidator schema("package.v1.json");
+  const auto problems = schema.problems(nlohmann::json::parse(body));
+  EXPECT_FALSE(problems) << *problems;
+  EXPECT_EQ(package_json(package_from_json(body), kFiles), body);
+}
+
 TEST(PackageJson, WithoutEdoIdsOrSignerTheyAreNull) {
   const std::string body = package_json(package(), kFiles);
   const auto message = nlohmann::json::parse(body);

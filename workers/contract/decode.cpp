@@ -40,10 +40,17 @@ core::EventHeader header_from_json(const json& j) {
           j.at("merchant_id").get<std::string>(), *occurred};
 }
 
+// The last date the tax service's formats can carry: the FNS XML's dates (the document's, from
+// occurred_at in Moscow time, and the shipping document's) match (19|20)YY in its XSD. No real
+// event is dated later, and a package dated later could never be issued.
+constexpr core::CivilDate kLastDocumentDate{2099, 12, 31};
+
 // Formats the schema cannot check; returns a message when something is off.
 std::optional<std::string> check_formats(core::EventKind kind, const json& j) {
-  if (!core::parse_utc(j.at("occurred_at").get<std::string>()))
-    return "occurred_at is not a valid UTC time";
+  const auto occurred = core::parse_utc(j.at("occurred_at").get<std::string>());
+  if (!occurred) return "occurred_at is not a valid UTC time";
+  if (core::moscow_date(*occurred) > kLastDocumentDate)
+    return "occurred_at is later than 2099 (Moscow time), past what fiscal documents can carry";
   auto positive = [](const json& items, const char* where) -> std::optional<std::string> {
     for (const auto& item : items)
       if (quantity_of(item.at("quantity")).milli <= 0)
@@ -53,19 +60,23 @@ std::optional<std::string> check_formats(core::EventKind kind, const json& j) {
   switch (kind) {
     case core::EventKind::payment:
       return positive(j.at("items"), "item");
-    case core::EventKind::shipment:
-      if (!core::parse_date(j.at("document_date").get<std::string>()))
-        return "document_date is not a valid date";
+    case core::EventKind::shipment: {
+      const auto date = core::parse_date(j.at("document_date").get<std::string>());
+      if (!date) return "document_date is not a valid date";
+      if (*date > kLastDocumentDate)
+        return "document_date is later than 2099, past what fiscal documents can carry";
       if (j.contains("items")) return positive(j.at("items"), "shipment item");
       return std::nullopt;
+    }
     case core::EventKind::refund:
       return positive(j.at("items"), "refund item");
   }
   return std::nullopt;
 }
 
-// A buyer's INN and KPP: a legal buyer must have a valid INN (check digits included); an INN or
-// KPP given for any buyer must be well-formed.
+// A buyer's requisites: a legal buyer must have a name (the FNS XML's НаимОрг or ФИО cannot be
+// empty) and a valid INN (check digits included); an INN or KPP given for any buyer must be
+// well-formed.
 std::optional<core::Rejection> check_requisites(const json& document) {
   const auto customer = document.find("customer");
   if (customer == document.end() || !customer->is_object()) return std::nullopt;  // the schema
@@ -83,6 +94,13 @@ std::optional<core::Rejection> check_requisites(const json& document) {
   if (kpp != customer->end() && (!kpp->is_string() || !core::valid_kpp(kpp->get<std::string>())))
     return core::Rejection{ErrorCode::invalid_kpp,
                            "customer.kpp " + kpp->dump() + ": not 9 digits"};
+  if (legal) {
+    const auto name = customer->find("name");
+    if (name == customer->end() || !name->is_string() ||
+        name->get_ref<const std::string&>().find_first_not_of(' ') == std::string::npos)
+      return core::Rejection{ErrorCode::schema_violation,
+                             "customer.name: a legal buyer needs a name for its documents"};
+  }
   return std::nullopt;
 }
 

@@ -242,6 +242,10 @@ ParsedLine parse_invoicebox_line(std::string_view line) {
   if (present(f[kMerchantOrderId])) {
     if (f[kMerchantOrderId]->kind != Value::Kind::string)
       return LineError{"merchantOrderId is not a string: " + shown(*f[kMerchantOrderId])};
+    // PostgreSQL text cannot hold U+0000: staged as it is, one such line failed the whole import.
+    if (f[kMerchantOrderId]->text.find('\0') != std::string::npos)
+      return LineError{
+          "merchantOrderId contains a NUL character (\\u0000), which cannot be stored"};
     order.merchant_order_id = f[kMerchantOrderId]->text;
   }
 

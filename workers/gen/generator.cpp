@@ -408,10 +408,6 @@ enum class Discrepancy {
   none,
 };
 constexpr std::size_t kDiscrepancyKinds = static_cast<std::size_t>(Discrepancy::none);
-constexpr const char* kDiscrepancyNames[] = {
-    "missing_in_kassa", "missing_in_invoicebox", "amount_mismatch",
-    "refund_mismatch",  "customer_mismatch",
-};
 
 struct Order {
   std::size_t number = 0;

@@ -196,7 +196,7 @@ struct FullName {
 // A sole trader's name as the buyer or merchant gave it ("ИП Соколова Анна Викторовна") -> ФИО:
 // the first word is the surname, the second the given name, the rest the patronymic. A single
 // word leaves the given name "-" (the format requires one); an empty name stays empty and fails
-// validation.
+// validation (the decoder refuses a legal buyer without a name).
 FullName split_name(std::string_view name) {
   for (const std::string_view prefix : {"Индивидуальный предприниматель ", "ИП "}) {
     if (name.substr(0, prefix.size()) == prefix) {
@@ -220,10 +220,29 @@ FullName split_name(std::string_view name) {
   return full;
 }
 
+// Whether `text` fits in `limit` characters as the file carries it: windows-1251 has one byte a
+// character, and its stand-ins ("1/2" for ½) take more than one.
+bool fits(const std::string& text, std::size_t limit) {
+  return utf8_to_windows1251(text).size() <= limit;
+}
+
+// The longest prefix of `text` (whole characters) that fits in `limit`.
+std::string cut_to_fit(const std::string& text, std::size_t limit) {
+  std::string cut = core::cut_characters(text, limit);
+  for (std::size_t n = limit; n > 0 && !fits(cut, limit); --n)
+    cut = core::cut_characters(text, n - 1);
+  return cut;
+}
+
+// The XSD allows 60 characters for each part of ФИО; a longer part (a sole trader's name of 256
+// characters splits into a long patronymic) is cut, since the format can carry no more.
+constexpr std::size_t kFioPartMax = 60;
+
 void write_fio(XmlWriter& xml, std::string_view surname, std::string_view given,
                std::string_view patronymic) {
-  Attrs fio{{"Фамилия", std::string(surname)}, {"Имя", std::string(given)}};
-  optional(fio, "Отчество", std::string(patronymic));
+  Attrs fio{{"Фамилия", cut_to_fit(std::string(surname), kFioPartMax)},
+            {"Имя", cut_to_fit(std::string(given), kFioPartMax)}};
+  optional(fio, "Отчество", cut_to_fit(std::string(patronymic), kFioPartMax));
   xml.empty("ФИО", fio);
 }
 
@@ -274,6 +293,8 @@ void write_vat(XmlWriter& xml, std::string_view element, bool without_vat, core:
   xml.close(element);
 }
 
+constexpr std::size_t kSkuMax = 100;
+
 // Unit price without VAT: the line's sum without VAT / quantity, half up.
 core::Kopecks price_without_vat(const core::DocumentLine& line) {
   if (line.quantity.milli <= 0) return 0;
@@ -302,7 +323,9 @@ void write_table(XmlWriter& xml, const core::Document& document) {
     attrs.push_back({"СтТовУчНал", core::format_rubles(line.sum)});
     xml.open("СведТов", attrs);
     Attrs extra{{"ПрТовРаб", line.type == core::LineType::service ? "3" : "1"}};
-    optional(extra, "КодТов", line.sku);
+    // КодТов takes at most 100 characters (a sku up to 128): a longer one is left out, since a
+    // cut code would name another article.
+    if (fits(line.sku, kSkuMax)) optional(extra, "КодТов", line.sku);
     xml.empty("ДопСведТов", extra);
     write_vat(xml, "СумНал", without_vat, line.vat_sum);
     xml.close("СведТов");
