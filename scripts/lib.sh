@@ -29,6 +29,13 @@ KASSA_SMTP_MAILDIR="${KASSA_SMTP_MAILDIR:-$KASSA_LOCAL/smtp/maildir}"
 # override moves both.
 KASSA_KAFKA_CONTROLLER_PORT="$((KASSA_KAFKA_PORT + 1))"
 KASSA_KAFKA_BOOTSTRAP="127.0.0.1:$KASSA_KAFKA_PORT"
+# A second listener, two ports up, speaks SASL_SSL (certificate from .local/tls), as production
+# brokers do, for the transport tests. Local credentials only. (Not
+# KASSA_KAFKA_* names: kassa would read those as librdkafka settings.)
+KASSA_SASL_PORT="${KASSA_SASL_PORT:-$((KASSA_KAFKA_PORT + 2))}"
+KASSA_SASL_BOOTSTRAP="127.0.0.1:$KASSA_SASL_PORT"
+KASSA_SASL_USER=kassa
+KASSA_SASL_PASSWORD=kassa-local-secret
 KASSA_PG_DSN="postgresql://kassa@127.0.0.1:$KASSA_PG_PORT/kassa"
 # The same database as the roles of db/roles.sql: the worker's (rows only) and the read-only one.
 KASSA_PG_WORKER_DSN="postgresql://kassa_worker@127.0.0.1:$KASSA_PG_PORT/kassa"

@@ -1,19 +1,35 @@
-// PostgreSQL over TLS, verified as production would: the worker connects with sslmode=verify-full
-// against the certificate authority of scripts/services and does its work; given an authority
-// that did not sign the server's certificate it does not connect at all.
+// TLS and SASL as production runs them, on the local services of scripts/services: PostgreSQL with
+// sslmode=verify-full against the local certificate authority, and Kafka's SASL_SSL listener with
+// the certificate verified and a password; a certificate from another authority, or a wrong
+// password, and nothing is done.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "harness.hpp"
 
 namespace kassa::testing {
 namespace {
 
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : fallback;
+}
+
 std::string local_ca() {
-  const char* ca = std::getenv("KASSA_IT_PG_CA");
-  return ca != nullptr ? ca : KASSA_SOURCE_DIR "/.local/tls/ca.crt";
+  return env_or("KASSA_IT_PG_CA", KASSA_SOURCE_DIR "/.local/tls/ca.crt");
+}
+
+// What `kassa ARGS` prints with `config`'s settings plus `extra`, stopped after `seconds`.
+std::string output_of(const app::Config& config, const std::string& args,
+                      const std::map<std::string, std::string>& extra, int seconds) {
+  std::string command = "env -i";
+  for (const auto& variable : Sandbox::environment(config, extra)) command += " '" + variable + "'";
+  command +=
+      " timeout -s TERM " + std::to_string(seconds) + " " + kassa_binary() + " " + args + " 2>&1";
+  return command_output(command);
 }
 
 TEST(Transport, TheWorkerTalksToPostgreSQLOverVerifiedTls) {
@@ -45,12 +61,43 @@ TEST(Transport, TheWorkerTalksToPostgreSQLOverVerifiedTls) {
   ASSERT_TRUE(std::filesystem::exists(dir / "ca.crt"));
   app::Config wrong = box.config;
   wrong.pg_dsn += " sslmode=verify-full sslrootcert=" + (dir / "ca.crt").string();
-  std::string command = "env -i";
-  for (const auto& variable : Sandbox::environment(wrong)) command += " '" + variable + "'";
-  command += " timeout -s TERM 3 " + std::string(kassa_binary()) + " run 2>&1";
-  const auto refused = command_output(command);
+  const auto refused = output_of(wrong, "run", {}, 3);
   EXPECT_NE(refused.find("certificate verify failed"), std::string::npos) << refused;
   std::filesystem::remove_all(dir);
+}
+
+TEST(Transport, TheWorkerTalksToKafkaOverSaslAndVerifiedTls) {
+  Sandbox box("sasl");
+  gen::Options options;
+  options.orders = 150;
+  options.seed = 19;
+  const auto stream = gen::generate(options);
+  box.publish(stream.messages);  // over the plaintext listener
+
+  // Consumer, relay and admin calls all over the SASL_SSL listener.
+  app::Config sasl = box.config;
+  sasl.brokers = env_or("KASSA_IT_KAFKA_SASL_ADDR", "127.0.0.1:59094");
+  const std::map<std::string, std::string> settings = {
+      {"KASSA_KAFKA_SECURITY_PROTOCOL", "sasl_ssl"},
+      {"KASSA_KAFKA_SASL_MECHANISMS", "PLAIN"},
+      {"KASSA_KAFKA_SASL_USERNAME", env_or("KASSA_IT_KAFKA_SASL_USER", "kassa")},
+      {"KASSA_KAFKA_SASL_PASSWORD", env_or("KASSA_IT_KAFKA_SASL_PASSWORD", "kassa-local-secret")},
+      {"KASSA_KAFKA_SSL_CA_LOCATION", local_ca()}};
+  Process run({kassa_binary(), "run", "--until-caught-up"}, Sandbox::environment(sasl, settings));
+  ASSERT_EQ(run.wait_for(std::chrono::minutes(2)), std::optional<int>(0));
+  EXPECT_EQ(box.scalar("SELECT coalesce(sum(amount), 0) FROM kassa.ledger WHERE kind = 'payment'"),
+            stream.truth.at("ledger").at("payments_amount").get<std::int64_t>());
+  const auto receipts = box.scalar("SELECT count(*) FROM kassa.receipts");
+  EXPECT_GT(receipts, 0);
+  EXPECT_EQ(static_cast<std::int64_t>(box.read_topic(box.config.topic_receipts).size()), receipts)
+      << "the relay published every receipt over SASL_SSL";
+
+  // A wrong password: refused by the broker, said so, and the password not repeated.
+  auto wrong = settings;
+  wrong["KASSA_KAFKA_SASL_PASSWORD"] = "NotTheS3cret";
+  const auto refused = output_of(sasl, "run", wrong, 5);
+  EXPECT_NE(refused.find("Authentication failed"), std::string::npos) << refused.substr(0, 3000);
+  EXPECT_EQ(refused.find("NotTheS3cret"), std::string::npos) << refused.substr(0, 3000);
 }
 
 }  // namespace
