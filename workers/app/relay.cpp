@@ -107,11 +107,21 @@ std::size_t Relay::run_once() {
   std::vector<bus::Record> records;
   records.reserve(rows_to_send->size());
   for (const auto& row : *rows_to_send) records.push_back({row.topic, row.key, row.payload, true});
-  const auto delivered =
-      fault_active("relay_unacknowledged")
-          ? std::vector<bus::Delivered>(records.size())  // each: not acknowledged in time
-          : impl_->producer->deliver(records, std::chrono::seconds(30),
-                                     [this] { impl_->last_turn = Clock::now(); });
+  const auto waiting = [this] { impl_->last_turn = Clock::now(); };
+  auto delivered = fault_active("relay_unacknowledged")
+                       ? std::vector<bus::Delivered>(records.size())  // not acknowledged in time
+                       : impl_->producer->deliver(records, std::chrono::seconds(30), waiting);
+  // A refusal of a whole record batch (too large, an invalid record) may be one message's fault:
+  // each row it hit is sent again alone, so that only a row Kafka refuses by itself is parked
+  // and its batch-mates are published (a row librdkafka refused before sending is refused again
+  // at once). In id order, so the rows of a key keep their order.
+  if (records.size() > 1)
+    for (std::size_t i = 0; i < records.size(); ++i)
+      if (bus::refuses_whole_batch(delivered[i].error)) {
+        delivered[i] =
+            impl_->producer->deliver({records[i]}, std::chrono::seconds(30), waiting).front();
+        waiting();  // many rows one by one: still coming round (alive())
+      }
   fault_point("relay_after_publish");
   // Every acknowledged row is marked, whatever failed before it (order per key: see above).
   std::vector<std::int64_t> published;

@@ -8,8 +8,10 @@
 // No message jams it: a row Kafka refuses for good (bus/produce_errors.hpp: too large, unknown
 // topic, not authorized, invalid record) is parked with the error (kassa.outbox.failed_at,
 // last_error; a metric and a log line) and the rows behind it go on; `kassa outbox retry` makes
-// it wait again. A row that fails for a passing reason (timeout, broker down) waits with backoff
-// (next_attempt_at: 1 s doubling up to 30 s) while the other rows are published.
+// it wait again. A refusal of a whole record batch (too large, an invalid record) is first tried
+// again row by row, so only the row refused by itself is parked. A row that fails for a passing
+// reason (timeout, broker down) waits with backoff (next_attempt_at: 1 s doubling up to 30 s)
+// while the other rows are published.
 //
 // Order per key: see relay.cpp.
 #pragma once

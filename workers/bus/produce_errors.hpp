@@ -35,6 +35,21 @@ inline ProduceFailure classify_produce_error(rd_kafka_resp_err_t error) {
   }
 }
 
+// Permanent errors the broker gives a whole record batch (every message of a partition in one
+// produce request) though one message in it may be the cause: a batch over the topic's
+// max.message.bytes, or one invalid record. Sent alone, the other messages may well go through.
+inline bool refuses_whole_batch(rd_kafka_resp_err_t error) {
+  switch (error) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The reason label of kassa_outbox_parked_total: one of a few fixed words.
 inline std::string_view produce_error_reason(rd_kafka_resp_err_t error) {
   switch (error) {
