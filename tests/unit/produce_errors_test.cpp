@@ -44,5 +44,22 @@ TEST(ProduceErrors, TheEnvironmentPasses) {
   }
 }
 
+// The refusals a broker gives a whole record batch, which the relay first retries row by row: a
+// batch over max.message.bytes or one invalid record may be one message's fault. A topic that
+// does not exist or is not authorized is every row's fault, and a passing failure is retried.
+TEST(ProduceErrors, WholeBatchRefusalsAreTheOnesOneMessageCanCause) {
+  for (const auto error :
+       {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE,
+        RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE, RD_KAFKA_RESP_ERR_INVALID_RECORD}) {
+    EXPECT_TRUE(refuses_whole_batch(error)) << error;
+    EXPECT_EQ(classify_produce_error(error), ProduceFailure::permanent) << error;
+  }
+  for (const auto error :
+       {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+        RD_KAFKA_RESP_ERR__MSG_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR_NO_ERROR})
+    EXPECT_FALSE(refuses_whole_batch(error)) << error;
+}
+
 }  // namespace
 }  // namespace kassa::bus
