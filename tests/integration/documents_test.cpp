@@ -341,6 +341,60 @@ TEST(Documents, AnUnreachableMailServerIsRetriedAndTheMailIsNotLost) {
   EXPECT_EQ(mails[0].at("attachments").size(), 5u);  // 3 PDFs, the act's and TORG-12's XML
 }
 
+// A mailer killed right after the SMTP server accepted a message, before it recorded the send:
+// that one message goes again (the same bytes and Message-ID, which mail systems recognise), and
+// none accepted before it in the same round does. Each message has its own transaction; with one
+// transaction for a round of 20, all three below went twice.
+TEST(Documents, AMailerKilledAfterTheServerAcceptedResendsThatMessageOnly) {
+  Sandbox box("mailkill");
+  box.config.smtp_addr = "127.0.0.1:1";  // queue first: nothing listens there
+  const std::string buyer_email = "kill+" + box.database() + "@romashka.example.ru";
+  for (int n = 0; n < 3; ++n) {
+    char order[40];
+    std::snprintf(order, sizeof order, "7c000000-0000-4000-8000-%012d", n);
+    auto payment = json::parse(legal_payment(buyer_email));
+    payment["order_id"] = order;
+    payment["event_id"] = "7d000000-0000-4000-8000-00000000000" + std::to_string(n);
+    payment["payment_id"] = "pay-kill-" + std::to_string(n);
+    auto shipment = json::parse(legal_shipment());
+    shipment["order_id"] = order;
+    shipment["event_id"] = "7e000000-0000-4000-8000-00000000000" + std::to_string(n);
+    shipment["shipment_id"] = "ship-kill-" + std::to_string(n);
+    box.publish_raw(box.config.topic_payments, order, payment.dump());
+    box.publish_raw(box.config.topic_shipments, order, shipment.dump());
+  }
+  box.run_until_caught_up();
+  ASSERT_EQ(box.scalar("SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NULL"), 3);
+  box.execute("UPDATE kassa.mail_outbox SET next_attempt_at = now()");
+
+  // The server accepts the third message, and the process dies before recording it.
+  app::Config live = box.config;
+  live.smtp_addr = smtp_sink_addr();
+  Process dying({kassa_binary(), "run"},
+                Sandbox::environment(live, {{"KASSA_FAULT", "mail_after_send@3"}}));
+  ASSERT_EQ(dying.wait_for(std::chrono::seconds(90)), std::optional<int>(86));
+  EXPECT_EQ(mails_to(buyer_email).size(), 3u);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL"), 2)
+      << "the two accepted before are recorded";
+
+  app::Mailer mailer(live, nullptr);
+  std::atomic<bool> stop{false};
+  mailer.drain(stop);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.mail_outbox WHERE sent_at IS NOT NULL"), 3);
+  const json mails = mails_to(buyer_email);
+  ASSERT_TRUE(mails.is_array());
+  std::map<std::string, int> copies;
+  for (const auto& m : mails) ++copies[m.at("message_id").get<std::string>()];
+  EXPECT_EQ(copies.size(), 3u) << mails.dump();
+  int twice = 0;
+  for (const auto& [id, n] : copies) {
+    EXPECT_LE(n, 2) << id;
+    if (n == 2) ++twice;
+  }
+  EXPECT_EQ(twice, 1) << "only the message the crash interrupted went again";
+  EXPECT_EQ(mails.size(), 4u);
+}
+
 long committed_offsets(Sandbox& box, const app::Config& config) {
   return box.scalar(config, "SELECT coalesce(sum(next_offset), 0) FROM kassa.consumer_offsets");
 }

@@ -16,8 +16,9 @@ inline core::UtcTime utc_now() {
 }
 
 // Test hook: KASSA_FAULT=<point> makes the process die abruptly (as kill -9 would) at that point,
-// so tests can prove what a crash there does. Points: batch_before_commit, batch_after_commit,
-// relay_after_publish.
+// so tests can prove what a crash there does; <point>@<n> at its n-th pass. Points:
+// batch_before_commit, batch_after_commit, relay_after_publish, mail_after_send (the SMTP server
+// has accepted the message, the mailer has not yet recorded it).
 void fault_point(const char* point);
 // Test hook: KASSA_FAULT=<point> makes the calling thread hang there (as a deadlock would) until
 // `stop`, so tests can prove that /healthz notices. Points: stall_poll_loop, stall_relay.

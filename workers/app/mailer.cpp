@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "app/clock.hpp"
 #include "app/smtp.hpp"
 #include "store/database.hpp"
 #include "store/mail_store.hpp"
@@ -41,6 +42,7 @@ std::size_t Mailer::run_once() {
     bool unreachable = false;
     try {
       smtp_send(impl_->server, row.sender, row.recipient, row.message);
+      fault_point("mail_after_send");
       store::mark_mail_sent(tx, row.id);
       if (impl_->metrics != nullptr) impl_->metrics->mail_sent.Increment();
     } catch (const SmtpError& e) {

@@ -1,11 +1,13 @@
 #include "app/worker.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <future>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "app/background.hpp"
@@ -23,13 +25,39 @@
 
 namespace kassa::app {
 
+namespace {
+
+// KASSA_FAULT as "<point>" or "<point>@<n>": the point, and at which pass of it fault_point dies.
+struct ConfiguredFault {
+  std::string point;
+  long nth = 1;
+};
+
+const ConfiguredFault& configured_fault() {
+  static const ConfiguredFault fault = [] {
+    ConfiguredFault f;
+    const char* text = std::getenv("KASSA_FAULT");
+    if (text == nullptr) return f;
+    f.point = text;
+    if (const auto at = f.point.find('@'); at != std::string::npos) {
+      f.nth = std::max(1L, std::strtol(f.point.c_str() + at + 1, nullptr, 10));
+      f.point.resize(at);
+    }
+    return f;
+  }();
+  return fault;
+}
+
+}  // namespace
+
 bool fault_active(const char* point) {
-  static const char* configured = std::getenv("KASSA_FAULT");
-  return configured != nullptr && std::strcmp(configured, point) == 0;
+  return configured_fault().point == point;
 }
 
 void fault_point(const char* point) {
   if (!fault_active(point)) return;
+  static std::atomic<long> passes{0};
+  if (++passes < configured_fault().nth) return;
   log::error(std::string("fault injection: dying at ") + point);
   std::_Exit(86);
 }
