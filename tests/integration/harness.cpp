@@ -35,12 +35,21 @@ std::string unique_suffix() {
          "_" + std::to_string(counter++);
 }
 
-std::string env_or(const char* name, const char* fallback) {
+}  // namespace
+
+std::string env_or(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
-}  // namespace
+std::string kassa_output(const app::Config& config, const std::string& args,
+                         const std::map<std::string, std::string>& extra, int seconds) {
+  std::string command = "env -i";
+  for (const auto& variable : Sandbox::environment(config, extra)) command += " '" + variable + "'";
+  command +=
+      " timeout -s TERM " + std::to_string(seconds) + " " + kassa_binary() + " " + args + " 2>&1";
+  return command_output(command);
+}
 
 std::string command_output(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");

@@ -118,6 +118,13 @@ std::string local_requisites_file();
 
 // What a shell command prints on its standard output (empty if it cannot be started).
 std::string command_output(const std::string& command);
+// What `kassa ARGS` prints (stdout and stderr together) in an environment holding only `config`'s
+// settings plus `extra`, stopped with SIGTERM after `seconds` if it is still running.
+std::string kassa_output(const app::Config& config, const std::string& args,
+                         const std::map<std::string, std::string>& extra, int seconds = 30);
+
+// An environment variable, or `fallback` when it is unset or empty.
+std::string env_or(const char* name, const std::string& fallback);
 
 // The SMTP sink that scripts/services runs, and the maildir where it stores what it receives.
 std::string smtp_sink_addr();

@@ -15,18 +15,6 @@ namespace {
 // Every secret below contains this, so one search finds any of them or a piece of one.
 constexpr const char* kMarker = "S3cret";
 
-// What `kassa ARGS` prints (stdout and stderr) with the sandbox's settings plus `extra`, stopped
-// with SIGTERM after `seconds` if it is still running.
-std::string output_of(const Sandbox& box, const std::string& args,
-                      const std::map<std::string, std::string>& extra, int seconds = 30) {
-  std::string command = "env -i";
-  for (const auto& variable : Sandbox::environment(box.config, extra))
-    command += " '" + variable + "'";
-  command +=
-      " timeout -s TERM " + std::to_string(seconds) + " " + kassa_binary() + " " + args + " 2>&1";
-  return command_output(command);
-}
-
 TEST(Secrets, HelpShowsNoCredentials) {
   Sandbox box("secrets_help");
   const std::map<std::string, std::string> secrets = {
@@ -35,7 +23,7 @@ TEST(Secrets, HelpShowsNoCredentials) {
       {"KASSA_KAFKA_SSL_KEY_PASSWORD", "KeyS3cret"}};
   for (const char* args : {"--help", "run --help", "migrate --help", "reconcile --help",
                            "replay --help", "outbox --help"}) {
-    const auto text = output_of(box, args, secrets);
+    const auto text = kassa_output(box.config, args, secrets);
     EXPECT_NE(text.find("Usage"), std::string::npos) << args << ":\n" << text;
     EXPECT_EQ(text.find(kMarker), std::string::npos) << args << ":\n" << text;
   }
@@ -44,8 +32,8 @@ TEST(Secrets, HelpShowsNoCredentials) {
 TEST(Secrets, AnUnreachableDatabaseIsReportedWithoutItsPassword) {
   Sandbox box("secrets_pg");
   // Port 1 refuses at once: the first warning comes straight away, then the worker retries.
-  const auto text = output_of(
-      box, "run",
+  const auto text = kassa_output(
+      box.config, "run",
       {{"KASSA_PG_DSN", "postgresql://kassa_worker:PgS3cret@127.0.0.1:1/kassa?connect_timeout=2"},
        {"KASSA_LOG_LEVEL", "debug"}},
       3);
@@ -53,8 +41,8 @@ TEST(Secrets, AnUnreachableDatabaseIsReportedWithoutItsPassword) {
   EXPECT_EQ(text.find(kMarker), std::string::npos) << text;
 
   // The same in libpq's key=value form.
-  const auto conninfo = output_of(
-      box, "run",
+  const auto conninfo = kassa_output(
+      box.config, "run",
       {{"KASSA_PG_DSN", "host=127.0.0.1 port=1 user=kassa_worker password=PgS3cret dbname=kassa"}},
       3);
   EXPECT_NE(conninfo.find("database not reachable"), std::string::npos) << conninfo;
@@ -65,14 +53,15 @@ TEST(Secrets, AnUnparsableDsnIsRefusedWithoutQuotingIt) {
   Sandbox box("secrets_dsn");
   // An '@' in a URI's password that was not percent-encoded: libpq would take the rest of the
   // password for the host name and say so.
-  const auto at = output_of(
-      box, "run", {{"KASSA_PG_DSN", "postgresql://kassa_worker:Pg@S3cret@127.0.0.1:55432/kassa"}});
+  const auto at =
+      kassa_output(box.config, "run",
+                   {{"KASSA_PG_DSN", "postgresql://kassa_worker:Pg@S3cret@127.0.0.1:55432/kassa"}});
   EXPECT_NE(at.find("configuration error: KASSA_PG_DSN"), std::string::npos) << at;
   EXPECT_NE(at.find("%40"), std::string::npos) << "says how to fix it: " << at;
   EXPECT_EQ(at.find(kMarker), std::string::npos) << at;
 
-  const auto broken =
-      output_of(box, "migrate", {{"KASSA_PG_DSN", "postgresql://kassa:PgS3cret@[::1/kassa"}});
+  const auto broken = kassa_output(box.config, "migrate",
+                                   {{"KASSA_PG_DSN", "postgresql://kassa:PgS3cret@[::1/kassa"}});
   EXPECT_NE(broken.find("configuration error: KASSA_PG_DSN"), std::string::npos) << broken;
   EXPECT_EQ(broken.find(kMarker), std::string::npos) << broken;
 }
@@ -81,14 +70,14 @@ TEST(Secrets, ARefusedSaslHandshakeIsLoggedWithoutThePassword) {
   Sandbox box("secrets_sasl");
   // The local broker speaks PLAINTEXT only, so the SASL/SCRAM handshake fails; librdkafka's own
   // debug output of its configuration and of the handshake is on.
-  const auto text = output_of(box, "run",
-                              {{"KASSA_KAFKA_SECURITY_PROTOCOL", "sasl_plaintext"},
-                               {"KASSA_KAFKA_SASL_MECHANISMS", "SCRAM-SHA-512"},
-                               {"KASSA_KAFKA_SASL_USERNAME", "kassa"},
-                               {"KASSA_KAFKA_SASL_PASSWORD", "KafkaS3cret"},
-                               {"KASSA_KAFKA_DEBUG", "conf,security,broker"},
-                               {"KASSA_LOG_LEVEL", "debug"}},
-                              5);
+  const auto text = kassa_output(box.config, "run",
+                                 {{"KASSA_KAFKA_SECURITY_PROTOCOL", "sasl_plaintext"},
+                                  {"KASSA_KAFKA_SASL_MECHANISMS", "SCRAM-SHA-512"},
+                                  {"KASSA_KAFKA_SASL_USERNAME", "kassa"},
+                                  {"KASSA_KAFKA_SASL_PASSWORD", "KafkaS3cret"},
+                                  {"KASSA_KAFKA_DEBUG", "conf,security,broker"},
+                                  {"KASSA_LOG_LEVEL", "debug"}},
+                                 5);
   EXPECT_NE(text.find("SASL"), std::string::npos) << "the handshake was attempted:\n"
                                                   << text.substr(0, 4000);
   EXPECT_EQ(text.find(kMarker), std::string::npos) << text.substr(0, 4000);

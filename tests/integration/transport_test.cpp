@@ -13,23 +13,8 @@
 namespace kassa::testing {
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : fallback;
-}
-
 std::string local_ca() {
   return env_or("KASSA_IT_PG_CA", KASSA_SOURCE_DIR "/.local/tls/ca.crt");
-}
-
-// What `kassa ARGS` prints with `config`'s settings plus `extra`, stopped after `seconds`.
-std::string output_of(const app::Config& config, const std::string& args,
-                      const std::map<std::string, std::string>& extra, int seconds) {
-  std::string command = "env -i";
-  for (const auto& variable : Sandbox::environment(config, extra)) command += " '" + variable + "'";
-  command +=
-      " timeout -s TERM " + std::to_string(seconds) + " " + kassa_binary() + " " + args + " 2>&1";
-  return command_output(command);
 }
 
 TEST(Transport, TheWorkerTalksToPostgreSQLOverVerifiedTls) {
@@ -61,7 +46,7 @@ TEST(Transport, TheWorkerTalksToPostgreSQLOverVerifiedTls) {
   ASSERT_TRUE(std::filesystem::exists(dir / "ca.crt"));
   app::Config wrong = box.config;
   wrong.pg_dsn += " sslmode=verify-full sslrootcert=" + (dir / "ca.crt").string();
-  const auto refused = output_of(wrong, "run", {}, 3);
+  const auto refused = kassa_output(wrong, "run", {}, 3);
   EXPECT_NE(refused.find("certificate verify failed"), std::string::npos) << refused;
   std::filesystem::remove_all(dir);
 }
@@ -95,7 +80,7 @@ TEST(Transport, TheWorkerTalksToKafkaOverSaslAndVerifiedTls) {
   // A wrong password: refused by the broker, said so, and the password not repeated.
   auto wrong = settings;
   wrong["KASSA_KAFKA_SASL_PASSWORD"] = "NotTheS3cret";
-  const auto refused = output_of(sasl, "run", wrong, 5);
+  const auto refused = kassa_output(sasl, "run", wrong, 5);
   EXPECT_NE(refused.find("Authentication failed"), std::string::npos) << refused.substr(0, 3000);
   EXPECT_EQ(refused.find("NotTheS3cret"), std::string::npos) << refused.substr(0, 3000);
 }

@@ -28,21 +28,33 @@ bool is_transient(const std::exception& error) {
 #include <libpq-fe.h>
 
 #include <stdexcept>
-#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace kassa::store {
 
 namespace {
 
-// The conninfo of `dsn` with one keyword set to `value` (URIs come back as conninfo).
-std::string dsn_with(const std::string& dsn, const std::string& keyword, const std::string& value) {
+// The settings a DSN holds, keyword and value, as libpq parses them (URIs and conninfo alike).
+// Refused without libpq's message, which may quote the DSN, password included.
+std::vector<std::pair<std::string, std::string>> dsn_settings(const std::string& dsn) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
   if (options == nullptr) {
-    std::string message = error != nullptr ? error : "unparsable";
     PQfreemem(error);
-    throw std::invalid_argument("KASSA_PG_DSN: " + message);
+    throw std::invalid_argument(
+        "not a libpq connection string or URI (in a URI, percent-encode special characters of "
+        "the user and password: '@' as %40, ':' as %3A, '/' as %2F)");
   }
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option)
+    if (option->val != nullptr) settings.emplace_back(option->keyword, option->val);
+  PQconninfoFree(options);
+  return settings;
+}
+
+// The conninfo of `dsn` with one keyword set to `value` (URIs come back as conninfo).
+std::string dsn_with(const std::string& dsn, const std::string& keyword, const std::string& value) {
   auto quote = [](const std::string& text) {
     std::string out = "'";
     for (char c : text) {
@@ -52,11 +64,8 @@ std::string dsn_with(const std::string& dsn, const std::string& keyword, const s
     return out + "'";
   };
   std::string out;
-  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-    if (option->keyword == keyword || option->val == nullptr) continue;
-    out += std::string(option->keyword) + "=" + quote(option->val) + " ";
-  }
-  PQconninfoFree(options);
+  for (const auto& [name, setting] : dsn_settings(dsn))
+    if (name != keyword) out += name + "=" + quote(setting) + " ";
   return out + keyword + "=" + quote(value);
 }
 
@@ -71,29 +80,13 @@ std::string dsn_with_user(const std::string& dsn, const std::string& user) {
 }
 
 std::string dsn_password(const std::string& dsn) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
-  if (options == nullptr) {
-    // libpq's message may quote the DSN, password included.
-    PQfreemem(error);
-    throw std::invalid_argument(
-        "not a libpq connection string or URI (in a URI, percent-encode special characters of "
-        "the user and password: '@' as %40, ':' as %3A, '/' as %2F)");
-  }
   std::string password;
-  bool at_in_host = false;
-  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-    if (option->val == nullptr) continue;
-    const std::string keyword = option->keyword;
-    if (keyword == "password") password = option->val;
-    if ((keyword == "host" || keyword == "hostaddr") &&
-        std::string_view(option->val).find('@') != std::string_view::npos)
-      at_in_host = true;
+  for (const auto& [keyword, value] : dsn_settings(dsn)) {
+    if (keyword == "password") password = value;
+    if ((keyword == "host" || keyword == "hostaddr") && value.find('@') != std::string::npos)
+      throw std::invalid_argument(
+          "its host holds an '@': percent-encode '@' in the URI's user or password as %40");
   }
-  PQconninfoFree(options);
-  if (at_in_host)
-    throw std::invalid_argument(
-        "its host holds an '@': percent-encode '@' in the URI's user or password as %40");
   return password;
 }
 
