@@ -280,6 +280,7 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_HTTP_ADDR"] = "";
   values["KASSA_BATCH_MAX_MESSAGES"] = std::to_string(c.batch_max_messages);
   values["KASSA_BATCH_MAX_WAIT"] = std::to_string(c.batch_max_wait.count()) + "ms";
+  values["KASSA_MERGE_GRACE"] = std::to_string(c.merge_grace.count()) + "ms";
   values["KASSA_LOG_LEVEL"] = "warn";
   const auto& s = c.seller;
   auto joined = [](const std::vector<std::string>& phones) {

@@ -184,5 +184,86 @@ TEST(MockConsumer, PartitionLeadersMovingMidStreamChangeNothing) {
   expect_every_row_published_once(box);
 }
 
+// One private order: two kettles paid, both shipped, both refunded, published in that order
+// (each acknowledged before the next is sent), so their timestamps rise.
+nlohmann::json kettle_event(const std::string& type, int n, const char* occurred_at) {
+  return {{"event_id", "5e000000-0000-4000-8000-00000000000" + std::to_string(n)},
+          {"event_type", type},
+          {"schema_version", 1},
+          {"occurred_at", occurred_at},
+          {"order_id", "5e000000-0000-4000-8000-000000000100"},
+          {"merchant_id", "5e000000-0000-4000-8000-000000000200"}};
+}
+
+TEST(MockConsumer, ARefundWaitsForASlowFetchOfTheShipmentBeforeIt) {
+  MockCluster cluster;
+  MockSandbox box(cluster, "slowfetch");
+  box.config.merge_grace = std::chrono::seconds(4);
+  // Shipments are fetched from broker 1, payments and refunds from broker 2.
+  std::vector<MockCluster::Leader> leaders;
+  for (const auto& topic : all_topics(box.config))
+    for (int p = 0; p < kPartitions; ++p)
+      leaders.push_back({topic, p,
+                         topic == box.config.topic_shipments ? 1
+                         : topic == box.config.topic_payments || topic == box.config.topic_refunds
+                             ? 2
+                             : 3});
+  cluster.set_leaders(leaders);
+  const std::string order = "5e000000-0000-4000-8000-000000000100";
+
+  auto payment = kettle_event("payment.succeeded", 1, "2026-03-02T10:00:00Z");
+  payment["payment_id"] = "pay-slow";
+  payment["merchant_order_id"] = "SLOW-1";
+  payment["amount"] = 20000;
+  payment["currency"] = "RUB";
+  payment["customer"] = {{"type", "private"}, {"email", "buyer@example.com"}};
+  payment["items"] = {{{"sku", "KETTLE"},
+                       {"name", "Электрочайник"},
+                       {"quantity", "2"},
+                       {"measure", "шт"},
+                       {"measure_code", "796"},
+                       {"price", 10000},
+                       {"total_amount", 20000},
+                       {"vat_code", "RUS_VAT22"},
+                       {"type", "commodity"}}};
+  auto shipment = kettle_event("shipment.confirmed", 2, "2026-03-03T10:00:00Z");
+  shipment["shipment_id"] = "ship-slow";  // no items: everything ships
+  shipment["document_number"] = "17";
+  shipment["document_date"] = "2026-03-03";
+  auto refund = kettle_event("refund.succeeded", 3, "2026-03-04T10:00:00Z");
+  refund["refund_id"] = "refund-slow";
+  refund["amount"] = 20000;
+  refund["items"] = {{{"sku", "KETTLE"}, {"quantity", "2"}, {"amount", 20000}}};
+  refund["reason"] = "Возврат товара";
+
+  box.publish_raw(box.config.topic_payments, order, payment.dump());
+  LiveWorker worker(box.config);
+  EXPECT_TRUE(eventually([&] { return box.scalar("SELECT count(*) FROM kassa.ledger") == 1; }));
+
+  // Every partition is now read to its end. The next fetch from broker 1 is answered 1.5 s late
+  // (with what the log held when it came: nothing), so the shipment published meanwhile is read
+  // only after that, while the refund behind it comes from broker 2 at once. Trusting the
+  // shipments partition's end would apply the refund first (it reverses the prepayment of both
+  // kettles) and then dead-letter the shipment as over_shipment.
+  cluster.push_broker_errors(1, api::fetch, {{RD_KAFKA_RESP_ERR_NO_ERROR, 1500}});
+  EXPECT_TRUE(eventually([&] { return cluster.broker_errors_left(1, api::fetch) == 0; }));
+  box.publish_raw(box.config.topic_shipments, order, shipment.dump());
+  box.publish_raw(box.config.topic_refunds, order, refund.dump());
+
+  EXPECT_TRUE(eventually([&] {
+    return box.scalar("SELECT count(*) FROM kassa.ledger") +
+               box.scalar("SELECT count(*) FROM kassa.rejections") ==
+           3;
+  }));
+  EXPECT_TRUE(worker.running());
+  worker.stop();
+  for (const auto& row : box.query("SELECT error_code, error FROM kassa.rejections"))
+    ADD_FAILURE() << "dead-lettered: " << row[0].c_str() << ": " << row[1].c_str();
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.ledger WHERE kind = 'shipment'"), 1);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.ledger WHERE kind = 'refund'"), 1);
+  // The refund reverses the settlement, so its receipt is a refund of full settlement.
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.receipts"), 3);
+}
+
 }  // namespace
 }  // namespace kassa::testing

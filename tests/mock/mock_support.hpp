@@ -31,6 +31,7 @@ namespace kassa::testing {
 // install.
 namespace api {
 constexpr std::int16_t produce = 0;
+constexpr std::int16_t fetch = 1;
 constexpr std::int16_t offset_commit = 8;
 constexpr std::int16_t heartbeat = 12;
 }  // namespace api

@@ -38,6 +38,8 @@ const std::vector<ConfigKey>& config_keys() {
        "consumer loops in one `kassa run`, each with its share of the partitions and its own "
        "database connection"},
       {"KASSA_BATCH_MAX_WAIT", "200ms", "longest wait to fill a batch"},
+      {"KASSA_MERGE_GRACE", "2s",
+       "how long an event waits for a sibling input partition read to its end (cross-topic order)"},
       {"KASSA_RELAY_BATCH", "500", "outbox rows published per relay round"},
       {"KASSA_OUTBOX_RETENTION", "7d", "published outbox rows are deleted after this long"},
       {"KASSA_LOG_LEVEL", "info", "debug, info, warn, error"},
@@ -306,6 +308,8 @@ Config load_config(const std::optional<std::string>& file) {
       config.consumers = parse_count(key, value);
     else if (key == "KASSA_BATCH_MAX_WAIT")
       config.batch_max_wait = parse_duration(value);
+    else if (key == "KASSA_MERGE_GRACE")
+      config.merge_grace = parse_duration(value);
     else if (key == "KASSA_RELAY_BATCH")
       config.relay_batch = parse_count(key, value);
     else if (key == "KASSA_OUTBOX_RETENTION")

@@ -35,6 +35,7 @@ struct Config {
   std::size_t batch_max_messages = 500;
   std::size_t consumers = 1;  // consumer loops in one `kassa run` (members of the same group)
   std::chrono::milliseconds batch_max_wait{200};
+  std::chrono::milliseconds merge_grace{2000};  // bus/consumer.hpp, "Order across topics"
   std::size_t relay_batch = 500;
   std::chrono::seconds outbox_retention{7 * 24 * 3600};  // published outbox rows are kept this long
   std::string log_level = "info";

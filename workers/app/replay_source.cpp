@@ -44,6 +44,7 @@ class KafkaHistory : public HistorySource {
     options.topics = input_topics(config);
     options.batch_max_messages = config.batch_max_messages;
     options.batch_max_wait = config.batch_max_wait;
+    options.merge_grace = config.merge_grace;
     options.extra = config.kafka_extra;
     options.ranges = ranges;
     return options;

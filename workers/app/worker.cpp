@@ -94,6 +94,7 @@ class Loop {
                                {config_.topic_refunds, core::EventKind::refund}};
     consumer_options.batch_max_messages = config_.batch_max_messages;
     consumer_options.batch_max_wait = config_.batch_max_wait;
+    consumer_options.merge_grace = config_.merge_grace;
     consumer_options.extra = config_.kafka_extra;
     consumer_options.on_lag = [this](const std::map<ingest::PartitionKey, std::int64_t>& lags) {
       Metrics::PartitionLags out;

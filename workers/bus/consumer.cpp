@@ -9,6 +9,17 @@
 
 namespace kassa::bus {
 
+namespace {
+
+// Message timestamps are producers' wall clocks in milliseconds since the epoch.
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 Consumer::Consumer(ConsumerOptions options, OffsetsLoader load_offsets)
     : options_(std::move(options)), load_offsets_(std::move(load_offsets)) {
   Settings settings = {
@@ -248,16 +259,21 @@ std::vector<ingest::Message> Consumer::poll_batch(
   // (partitions far ahead are paused meanwhile, so memory stays bounded).
   std::size_t checked_at = 0;
   while (!stop.load()) {
-    // Everything there is has been read: waiting longer only adds latency.
-    if (buffered > 0 && all_at_end()) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    // Everything there is has been read: waiting longer only adds latency, unless what is held
+    // back waits for the merge grace; then wait just that long (or for a new message).
+    if (buffered > 0 && all_at_end()) {
+      const auto wait = until_releasable(now_ms());
+      if (!wait || wait->count() <= 0) break;
+      left = std::min(left, *wait);
+    }
     if (buffered >= options_.batch_max_messages &&
         buffered >= checked_at + options_.batch_max_messages / 4 + 1) {
       checked_at = buffered;
-      if (releasable(options_.batch_max_messages)) break;
+      if (releasable(options_.batch_max_messages, now_ms())) break;
       apply_backpressure();
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
     // A zero wait takes what librdkafka has already fetched, up to the first empty poll.
     if (left.count() <= 0 && !drain) break;
     rd_kafka_message_t* message = rd_kafka_consumer_poll(
@@ -303,7 +319,7 @@ std::vector<ingest::Message> Consumer::poll_batch(
     rd_kafka_message_destroy(message);
   }
   if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
-  auto released = release(options_.batch_max_messages);
+  auto released = release(options_.batch_max_messages, now_ms());
   apply_backpressure();
   return released;
 }
@@ -324,11 +340,30 @@ void Consumer::finish_range(const ingest::PartitionKey& key, Inflow& flow) {
 // The merge described in the header: per partition index, the newest timestamp every sibling
 // partition has reached bounds what may be released; then a k-way merge keeps each partition's
 // own order.
-bool Consumer::releasable(std::size_t wanted) const {
+std::int64_t Consumer::release_bound(const Inflow& flow, std::int64_t now_ms) const {
+  // A finished range, or one partition not assigned here (partition counts differ), cannot be
+  // waited for.
+  if (flow.done) return INT64_MAX;
+  if (!flow.at_end) return flow.last_timestamp;
+  if (options_.merge_grace.count() <= 0) return INT64_MAX;
+  return std::max(flow.last_timestamp, now_ms - options_.merge_grace.count());
+}
+
+std::optional<std::chrono::milliseconds> Consumer::until_releasable(std::int64_t now_ms) const {
+  std::optional<std::int64_t> oldest;
+  for (const auto& [key, flow] : inflow_)
+    if (!flow.pending.empty())
+      oldest = std::min(oldest.value_or(INT64_MAX), flow.pending.front().timestamp_ms);
+  if (!oldest || options_.merge_grace.count() <= 0) return std::nullopt;
+  // Released once now - grace has passed it (the bound is exclusive).
+  return std::chrono::milliseconds(*oldest + 1 + options_.merge_grace.count() - now_ms);
+}
+
+bool Consumer::releasable(std::size_t wanted, std::int64_t now_ms) const {
   std::map<std::int32_t, std::int64_t> safe;
   for (const auto& [key, flow] : inflow_) {
     auto [it, created] = safe.try_emplace(key.partition, INT64_MAX);
-    if (!flow.at_end) it->second = std::min(it->second, flow.last_timestamp);
+    it->second = std::min(it->second, release_bound(flow, now_ms));
   }
   std::size_t count = 0;
   for (const auto& [key, flow] : inflow_)
@@ -339,17 +374,15 @@ bool Consumer::releasable(std::size_t wanted) const {
   return false;
 }
 
-std::vector<ingest::Message> Consumer::release(std::size_t limit) {
+std::vector<ingest::Message> Consumer::release(std::size_t limit, std::int64_t now_ms) {
   std::map<std::int32_t, std::vector<Inflow*>> by_index;
   for (auto& [key, flow] : inflow_) by_index[key.partition].push_back(&flow);
   std::vector<ingest::Message> out;
   for (auto& [index, flows] : by_index) {
     std::int64_t safe = INT64_MAX;
     // Release strictly below the newest timestamp every sibling reached: a sibling that reached
-    // t may still hold more messages stamped t. A partition read to its end holds nothing back;
-    // one not assigned here (partition counts differ) cannot be waited for.
-    for (const Inflow* flow : flows)
-      if (!flow->at_end) safe = std::min(safe, flow->last_timestamp);
+    // t may still hold more messages stamped t.
+    for (const Inflow* flow : flows) safe = std::min(safe, release_bound(*flow, now_ms));
     while (out.size() < limit) {
       Inflow* next = nullptr;
       for (Inflow* flow : flows) {

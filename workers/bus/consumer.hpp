@@ -18,6 +18,11 @@
 // merges them by message timestamp: a message is released only once every other input topic's
 // partition p has been read up to a later timestamp or to its end, and released messages come
 // out in (timestamp, payments < shipments < refunds) order, each partition's own order kept.
+// "Read to its end" is only as fresh as the last fetch of that partition: a shipment produced a
+// moment before a refund may still be on its way (a slow fetch, a leader moving) when the refund
+// arrives, and releasing the refund first would dead-letter the shipment as over_shipment. So a
+// sibling at its end holds back what is younger than `merge_grace` by the local clock: it lets
+// pass only messages stamped before max(its newest timestamp, now - merge_grace).
 // Offsets only ever advance over released messages, so held-back messages are never lost. The
 // timestamps are the producers' (CreateTime): they follow business order, and when they rise
 // within each partition the merged order is a function of the logs alone, so a replay or a
@@ -60,6 +65,9 @@ struct ConsumerOptions {
   std::map<std::string, core::EventKind> topics;  // topic name -> event kind
   std::size_t batch_max_messages = 500;
   std::chrono::milliseconds batch_max_wait{200};
+  // How long a message waits for a sibling partition that is at its end (see above); zero
+  // trusts the end at once.
+  std::chrono::milliseconds merge_grace{2000};
   Settings extra;  // more librdkafka properties
   // Assigned mode: read exactly these ranges, then stop (empty: subscribe to the group).
   std::map<ingest::PartitionKey, OffsetRange> ranges;
@@ -119,8 +127,8 @@ class Consumer {
   void on_assign(rd_kafka_topic_partition_list_t* partitions);
   void on_revoke(rd_kafka_topic_partition_list_t* partitions);
   std::optional<ingest::Message> convert(const rd_kafka_message_t& message);
-  std::vector<ingest::Message> release(std::size_t limit);
-  bool releasable(std::size_t wanted) const;
+  std::vector<ingest::Message> release(std::size_t limit, std::int64_t now_ms);
+  bool releasable(std::size_t wanted, std::int64_t now_ms) const;
   void apply_backpressure();
   void assign_ranges();
   void pause(const ingest::PartitionKey& key, bool paused);
@@ -136,6 +144,11 @@ class Consumer {
     bool done = false;                // assigned mode: read up to `end`
   };
   void finish_range(const ingest::PartitionKey& key, Inflow& flow);
+  // Messages of a sibling partition stamped below this may be released.
+  std::int64_t release_bound(const Inflow& flow, std::int64_t now_ms) const;
+  // How long until the oldest held-back message is past every sibling's bound by the clock
+  // alone; nullopt when nothing waits only for the clock.
+  std::optional<std::chrono::milliseconds> until_releasable(std::int64_t now_ms) const;
 
   ConsumerOptions options_;
   OffsetsLoader load_offsets_;
