@@ -72,6 +72,18 @@ const std::vector<ConfigKey>& config_keys() {
        "phones); never in production"},
       {"KASSA_ATOL_CALLBACK_URL", "",
        "receipts: service.callback_url for the cash-register gateway (empty: none)"},
+      {"KASSA_ATOL_URL", "",
+       "gateway: base URL of the ATOL Online v5 compatible API, e.g. "
+       "https://online.atol.ru/possystem/v5 (empty: `kassa gateway` refuses to start)"},
+      {"KASSA_ATOL_LOGIN", "", "gateway: login for getToken"},
+      {"KASSA_ATOL_PASSWORD", "", "gateway: password for getToken (a secret; never printed)"},
+      {"KASSA_ATOL_GROUP", "", "gateway: group code of the cash registers ({group}/sell)"},
+      {"KASSA_ATOL_TIMEOUT", "30s", "gateway: longest wait for one answer of the API"},
+      {"KASSA_ATOL_REPORT_RATE", "1",
+       "gateway: report requests per second at most (the API allows 1 per second per register)"},
+      {"KASSA_ATOL_FIRST_POLL", "5s",
+       "gateway: first report request this long after a receipt was accepted; later ones back off "
+       "to a minute"},
       {"KASSA_SELLER_NAME", "ООО «ОРЦ»", "documents: the agent's name (Invoicebox)"},
       {"KASSA_SELLER_KPP", "", "documents: the agent's KPP (9 digits; empty: none printed)"},
       {"KASSA_DOCUMENTS_DIR", "$XDG_DATA_HOME/kassa/documents",
@@ -345,6 +357,20 @@ Config load_config(const std::optional<std::string>& file) {
       config.allow_demo_data = parse_flag(key, value);
     else if (key == "KASSA_ATOL_CALLBACK_URL")
       config.atol_callback_url = value;
+    else if (key == "KASSA_ATOL_URL")
+      config.atol.url = value;
+    else if (key == "KASSA_ATOL_LOGIN")
+      config.atol.login = value;
+    else if (key == "KASSA_ATOL_PASSWORD")
+      config.atol.password = value;
+    else if (key == "KASSA_ATOL_GROUP")
+      config.atol.group = value;
+    else if (key == "KASSA_ATOL_TIMEOUT")
+      config.atol.timeout = parse_duration(value);
+    else if (key == "KASSA_ATOL_REPORT_RATE")
+      config.atol.report_rate = parse_count(key, value);
+    else if (key == "KASSA_ATOL_FIRST_POLL")
+      config.atol.first_poll = parse_duration(value);
     else if (key == "KASSA_DOCUMENTS_DIR")
       config.documents_dir = value;
     else if (key == "KASSA_FONT_DIR")
@@ -413,6 +439,7 @@ Config load_config(const std::optional<std::string>& file) {
   }
   for (const auto& [name, value] : config.kafka_extra)
     if (contract::is_secret_kafka_property(name)) log::add_secret(value);
+  log::add_secret(config.atol.password);
   if (config.brokers.empty()) throw ConfigError("KASSA_KAFKA_BROKERS is empty");
   if (!config.smtp_addr.empty()) {
     try {

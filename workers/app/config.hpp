@@ -42,6 +42,14 @@ struct Config {
   bus::Settings kafka_extra;  // KASSA_KAFKA_<PROPERTY>
   core::Seller seller;        // KASSA_SELLER_*, KASSA_AGENT_TYPE, KASSA_DEFAULT_SUPPLIER_*
   std::string atol_callback_url;
+  // The cash-register gateway (`kassa gateway`), KASSA_ATOL_*.
+  struct Atol {
+    std::string url;  // base, e.g. https://online.atol.ru/possystem/v5
+    std::string login, password, group;
+    std::chrono::milliseconds timeout{30'000};
+    std::size_t report_rate = 1;                 // report requests per second at most
+    std::chrono::milliseconds first_poll{5000};  // after a receipt was accepted
+  } atol;
   // KASSA_ALLOW_DEMO_DATA: lets `kassa run` issue receipts with placeholder requisites (a demo).
   bool allow_demo_data = false;
   // Outside any source tree: default_documents_dir() unless KASSA_DOCUMENTS_DIR says otherwise;

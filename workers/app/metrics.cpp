@@ -91,6 +91,27 @@ Metrics::Metrics()
       "Receipts whose merchant kassa.merchants lists without phones (KASSA_DEFAULT_SUPPLIER_PHONE "
       "stands in)");
   batches_ = &counter(*registry_, "kassa_batches_total", "Committed batch transactions");
+  auto& atol_requests =
+      prometheus::BuildCounter()
+          .Name("kassa_atol_requests_total")
+          .Help(
+              "Requests of the cash-register gateway to the ATOL API, by request and by what the "
+              "answer meant (registered, waiting, failed, retry, new_token, misconfigured)")
+          .Register(*registry_);
+  for (const char* request :
+       {"getToken", "sell", "sell_refund", "sell_correction", "sell_refund_correction", "report"})
+    for (const char* verdict :
+         {"granted", "registered", "waiting", "failed", "retry", "new_token", "misconfigured"})
+      atol_requests_[{request, verdict}] =
+          &atol_requests.Add({{"request", request}, {"verdict", verdict}});
+  auto& registrations = prometheus::BuildCounter()
+                            .Name("kassa_registrations_total")
+                            .Help(
+                                "Receipt registrations the gateway saw end, by status: done "
+                                "(the tax service has it) or fail (nothing registered)")
+                            .Register(*registry_);
+  for (const char* status : {"done", "fail"})
+    registrations_[status] = &registrations.Add({{"status", status}});
   auto& parked = prometheus::BuildCounter()
                      .Name("kassa_outbox_parked_total")
                      .Help("Outbox rows parked because Kafka refused them for good, by reason")
@@ -215,6 +236,15 @@ std::string Metrics::render() const {
 void Metrics::count_outbox_parked(const std::string& reason) {
   const auto it = outbox_parked_.find(reason);
   (it != outbox_parked_.end() ? it : outbox_parked_.find("other"))->second->Increment();
+}
+
+void Metrics::count_atol_request(const std::string& request, const std::string& verdict) {
+  if (auto it = atol_requests_.find({request, verdict}); it != atol_requests_.end())
+    it->second->Increment();
+}
+
+void Metrics::count_registration(const std::string& status) {
+  if (auto it = registrations_.find(status); it != registrations_.end()) it->second->Increment();
 }
 
 void Metrics::count_batch(const ingest::Counts& counts, double seconds) {

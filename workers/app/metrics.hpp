@@ -40,6 +40,11 @@ class Metrics {
   // partitions now; partitions no loop holds any more disappear from the exposition.
   using PartitionLags = std::map<std::pair<std::string, std::int32_t>, std::int64_t>;
   void report_lags(const std::string& owner, PartitionLags lags);
+  // The cash-register gateway: one request to the ATOL API (getToken, sell, sell_refund,
+  // sell_correction, sell_refund_correction, report) and what its answer meant
+  // (contract::atol_verdict_name); and registrations that ended, by status (done, fail).
+  void count_atol_request(const std::string& request, const std::string& verdict);
+  void count_registration(const std::string& status);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;  // first: the members below live in it
@@ -79,6 +84,8 @@ class Metrics {
   std::map<std::string, prometheus::Gauge*> open_exceptions_;
   std::map<std::string, prometheus::Gauge*> open_exception_age_;
   prometheus::Family<prometheus::Gauge>* partition_lag_;
+  std::map<std::pair<std::string, std::string>, prometheus::Counter*> atol_requests_;
+  std::map<std::string, prometheus::Counter*> registrations_;
   std::mutex lags_mutex_;
   std::map<std::string, PartitionLags> lags_by_owner_;
   std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lag_gauges_;

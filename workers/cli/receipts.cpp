@@ -1,14 +1,19 @@
-// `kassa receipts show ORDER_ID [--json]`: an order's receipts as a table, or their bodies.
+// `kassa receipts show ORDER_ID [--json]`: an order's receipts as a table with their registration
+// (status, fiscal attributes or the API's error), or their bodies.
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "app/clock.hpp"
 #include "cli/commands.hpp"
 #include "contract/encoding.hpp"
 #include "contract/schema.hpp"
 #include "core/money.hpp"
 #include "core/receipt.hpp"
 #include "store/database.hpp"
+#include "store/registration_store.hpp"
 
 namespace kassa::cli {
 namespace {
@@ -95,9 +100,14 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
     store::Database database(config.pg_dsn);
     pqxx::read_transaction tx(database.connection());
     const auto rows = tx.exec_params(
-        "SELECT kind, issued_at, line_count, total, body FROM kassa.receipts WHERE order_id = "
-        "$1::uuid "
-        "ORDER BY issued_at, recorded_at, receipt_id",
+        "SELECT r.kind, r.issued_at, r.line_count, r.total, r.body, coalesce(g.status, 'none'),"
+        "  g.fiscal_document_number, g.fiscal_document_attribute, g.fn_number, g.shift_number,"
+        "  g.registered_at_text, g.ofd_receipt_url, g.error_code, g.error_text, g.uuid,"
+        "  r.receipt_id::text "
+        "FROM kassa.receipts r "
+        "LEFT JOIN kassa.registrations g ON g.external_id = r.receipt_id "
+        "WHERE r.order_id = $1::uuid "
+        "ORDER BY r.issued_at, r.recorded_at, r.receipt_id",
         order_id);
     if (as_json) {
       for (const auto& row : rows) std::printf("%s\n", row[4].c_str());
@@ -109,16 +119,104 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
       status = 0;
       return;
     }
-    std::printf("%-11s %-20s %5s  %-36s %14s\n", "kind", "date (Moscow)", "lines", "VAT",
-                "total, RUB");
+    std::printf("%-11s %-20s %5s  %-36s %14s  %s\n", "kind", "date (Moscow)", "lines", "VAT",
+                "total, RUB", "registration");
     for (const auto& row : rows) {
       const auto body = nlohmann::json::parse(row[4].c_str());
       const auto& atol = body.at("atol");
-      std::printf("%-11s %-20s %5d  %-36s %14s\n", row[0].c_str(),
+      const std::string registration = row[5].as<std::string>();
+      std::printf("%-11s %-20s %5d  %-36s %14s  %s\n", row[0].c_str(),
                   atol.at("timestamp").get<std::string>().c_str(), row[2].as<int>(),
                   vat_summary(atol.at("receipt").at("vats")).c_str(),
-                  core::format_rubles(row[3].as<core::Kopecks>()).c_str());
+                  core::format_rubles(row[3].as<core::Kopecks>()).c_str(), registration.c_str());
+      std::printf("  receipt %s\n", row[15].c_str());
+      // The fiscal attributes a buyer or an inspector checks the receipt by (tags 1040, 1077,
+      // 1041, 1038), and where the operator of fiscal data shows it.
+      if (registration == "done")
+        std::printf(
+            "  fiscal document %s, fiscal sign %s, fiscal drive %s, shift %s, "
+            "registered %s\n  %s\n",
+            row[6].c_str(), row[7].c_str(), row[8].c_str(), row[9].c_str(), row[10].c_str(),
+            row[11].c_str());
+      else if (registration == "fail")
+        std::printf("  not registered: code %s, %s (kassa receipts correct %s)\n",
+                    row[12].is_null() ? "none" : row[12].c_str(), row[13].c_str(), row[15].c_str());
+      else if (registration == "wait") {
+        std::string state =
+            row[14].is_null() ? "not yet accepted" : std::string("accepted as ") + row[14].c_str();
+        if (!row[13].is_null()) state += std::string("; last error: ") + row[13].c_str();
+        std::printf("  %s\n", state.c_str());
+      }
     }
+    status = 0;
+  });
+
+  auto* correct = receipts->add_subcommand(
+      "correct",
+      "queue the correction receipts a receipt needs (fiscal-54fz.md section 7) for `kassa "
+      "gateway`: for a registration that failed, a correction with the missed settlement's data; "
+      "for one registered with wrong data (--with FILE), the reverse correction repeating it and "
+      "then a correction with the right data. Exactly once: running it again changes nothing");
+  static std::string correct_id;
+  static std::string right_data;
+  correct->add_option("RECEIPT_ID", correct_id, "the receipt's id (UUID), as receipts show prints")
+      ->required();
+  correct->add_option("--with", right_data,
+                      "a registered receipt only: a file with the right ATOL `receipt` object "
+                      "(JSON); it keeps the original period's VAT rates");
+  correct->callback([&context, &status] {
+    const auto config = context.config();
+    if (!contract::is_uuid(correct_id))
+      throw CLI::ValidationError("RECEIPT_ID", "not a UUID: " + correct_id);
+    store::Database database(config.pg_dsn);
+    const auto receipt = store::load_receipt_registration(database.connection(), correct_id);
+    if (!receipt) {
+      std::fprintf(stderr, "kassa receipts correct: no receipt %s\n", correct_id.c_str());
+      status = 1;
+      return;
+    }
+    const auto settled_at = core::parse_utc(receipt->issued_at);
+    if (!settled_at) throw std::runtime_error("unreadable issued_at " + receipt->issued_at);
+    const auto now = app::utc_now();
+    std::vector<contract::CorrectionRequest> requests;
+    if (receipt->status == "fail") {
+      if (!right_data.empty())
+        throw CLI::ValidationError("--with",
+                                   "the receipt was never registered: its own data are corrected");
+      requests.push_back(contract::correction_request(
+          receipt->receipt_id, contract::CorrectionStep::correction, receipt->operation,
+          receipt->receipt_object, receipt->service_object, *settled_at, now));
+    } else if (receipt->status == "done") {
+      if (right_data.empty())
+        throw CLI::ValidationError("--with",
+                                   "the receipt is registered: give the right data, --with FILE");
+      std::ifstream in(right_data, std::ios::binary);
+      if (!in) throw CLI::ValidationError("--with", "cannot read " + right_data);
+      std::ostringstream text;
+      text << in.rdbuf();
+      requests.push_back(contract::correction_request(
+          receipt->receipt_id, contract::CorrectionStep::reverse, receipt->operation,
+          receipt->receipt_object, receipt->service_object, *settled_at, now));
+      requests.push_back(contract::correction_request(
+          receipt->receipt_id, contract::CorrectionStep::corrected, receipt->operation, text.str(),
+          receipt->service_object, *settled_at, now));
+    } else {
+      std::fprintf(stderr,
+                   "kassa receipts correct: receipt %s is still being registered (status wait); "
+                   "only a failed or a registered receipt is corrected\n",
+                   correct_id.c_str());
+      status = 1;
+      return;
+    }
+    const auto queued =
+        store::queue_corrections(database.connection(), receipt->receipt_id, requests);
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      std::printf("%s %s %s (%s)%s\n", queued[i].queued_now ? "queued" : "already queued",
+                  requests[i].operation.c_str(), requests[i].external_id.c_str(),
+                  queued[i].status.c_str(), i > 0 ? ", sent once the one above is done" : "");
+    std::printf("receipt %s: `kassa gateway` registers %s\n", receipt->receipt_id.c_str(),
+                requests.size() == 1 ? "it" : "them in this order");
+    std::fflush(stdout);
     status = 0;
   });
 

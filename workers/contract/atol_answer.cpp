@@ -77,6 +77,13 @@ AtolAnswer interpret_atol_answer(int http_status, std::string_view body) {
     answer.error_text = text_of(*error, "text");
     answer.error_type = text_of(*error, "type");
   }
+  // A rate limit or a server error passes whatever code its body carries: the same request
+  // again, later.
+  if (http_status == 429 || http_status >= 500) {
+    answer.verdict = AtolVerdict::retry;
+    if (answer.error_text.empty()) answer.error_text = "HTTP " + std::to_string(http_status);
+    return answer;
+  }
   const std::string status = text_of(document, "status");
   if (status == "done") {
     answer.verdict = AtolVerdict::registered;
