@@ -37,6 +37,15 @@ std::int64_t count_where(Sandbox& box, const std::string& condition) {
   return box.scalar("SELECT count(*) FROM kassa.registrations WHERE " + condition);
 }
 
+// Reconciliation's fiscal gaps of receipts the tax service lacks past their deadline.
+std::int64_t registration_gaps(Sandbox& box) {
+  const auto output = kassa_output(box.config, "reconcile", {}, 60);
+  EXPECT_NE(output.find("fiscal_gap"), std::string::npos) << output;
+  return box.scalar(
+      "SELECT count(*) FROM kassa.recon_exceptions WHERE kind = 'fiscal_gap' AND run_id = (SELECT "
+      "max(run_id) FROM kassa.recon_runs) AND detail LIKE '%not registered by the tax service%'");
+}
+
 // Every external_id the server knows was registered once, and kassa recorded what the server
 // has: the same uuid, status and fiscal document number.
 void expect_registered_once_as_the_server_says(Sandbox& box, const AtolDouble& atol) {
@@ -99,6 +108,12 @@ TEST(Gateway, EveryReceiptIsRegisteredOnceThroughTimeoutsErrorsAndRateLimits) {
   EXPECT_GT(counts.at("rate_limited").get<int>(), 0);
   EXPECT_GT(counts.at("token_expired").get<int>(), 0);
 
+  // The generated day is long past: each order with a failed receipt is a fiscal gap.
+  EXPECT_EQ(registration_gaps(box),
+            box.scalar("SELECT count(DISTINCT r.order_id) FROM kassa.receipts r JOIN "
+                       "kassa.registrations g ON g.external_id = r.receipt_id WHERE g.status = "
+                       "'fail'"));
+
   // The failed ones are shown with the API's reason, corrected once, and then registered.
   std::vector<std::string> failed;
   for (const auto& row : box.query("SELECT receipt_id::text, (SELECT order_id::text FROM "
@@ -127,6 +142,7 @@ TEST(Gateway, EveryReceiptIsRegisteredOnceThroughTimeoutsErrorsAndRateLimits) {
                        "kassa.registrations g WHERE g.receipt_id = r.receipt_id AND g.status = "
                        "'done')"),
             receipts);
+  EXPECT_EQ(registration_gaps(box), 0) << "corrected receipts close their gaps";
   const auto server_after = atol.registrations();
   for (const auto& row : box.query("SELECT external_id::text, receipt_id::text FROM "
                                    "kassa.registrations WHERE purpose = 'correction'")) {

@@ -155,6 +155,23 @@ TEST(Recon, EachSituationGivesItsExceptions) {
          f.packages_owed = 2, f.packages_issued = 1;
        }),
        {{ReconKind::fiscal_gap, 0, 0, 0}}},
+      {"the tax service lacks a receipt settled 9 January 13:00 Moscow: it is due by the end of "
+       "10 January, so on 10 January 15:00 it is not yet a gap",
+       with([](ReconFacts& f) {
+         f.receipts_unregistered = 1, f.oldest_unregistered = parse_utc("2026-01-09T10:00:00Z");
+       }),
+       {}},
+      {"the tax service lacks a receipt settled 8 January 23:59 Moscow, due by the end of 9 "
+       "January: a gap",
+       with([](ReconFacts& f) {
+         f.receipts_unregistered = 2, f.oldest_unregistered = parse_utc("2026-01-08T20:59:00Z");
+       }),
+       {{ReconKind::fiscal_gap, 0, 0, 0}}},
+      {"one minute later it is 9 January in Moscow, due by the end of 10 January: no gap yet",
+       with([](ReconFacts& f) {
+         f.receipts_unregistered = 1, f.oldest_unregistered = parse_utc("2026-01-08T21:00:00Z");
+       }),
+       {}},
       {"neither side has a payment: nothing to reconcile",
        with([](ReconFacts& f) {
          f.kassa_paid = false, f.kassa_amount = 0, f.kassa_refunded = 0,
@@ -176,6 +193,40 @@ TEST(Recon, EachSituationGivesItsExceptions) {
       EXPECT_FALSE(found[i].detail.empty()) << c.why;
     }
   }
+}
+
+TEST(Recon, AReceiptIsDueByTheEndOfTheMoscowDayAfterItsSettlement) {
+  const struct {
+    const char* settled;
+    const char* due;
+  } rows[] = {
+      {"2026-01-09T10:00:00Z", "2026-01-10T21:00:00Z"},  // 13:00 Moscow: end of 10 January
+      {"2026-01-08T20:59:59Z", "2026-01-09T21:00:00Z"},  // 23:59:59 on 8 January in Moscow
+      {"2026-01-08T21:00:00Z", "2026-01-10T21:00:00Z"},  // already 9 January in Moscow
+      {"2025-12-31T22:30:00Z", "2026-01-02T21:00:00Z"},  // New Year's night, across the year
+      {"2028-02-28T12:00:00Z", "2028-02-29T21:00:00Z"},  // a leap day
+  };
+  for (const auto& row : rows)
+    EXPECT_EQ(format_utc(registration_deadline(*parse_utc(row.settled))), row.due) << row.settled;
+  const auto gap = classify(with([](ReconFacts& f) {
+                              f.receipts_unregistered = 2;
+                              f.oldest_unregistered = parse_utc("2026-01-08T20:59:00Z");
+                            }),
+                            kAsOf, kGrace);
+  ASSERT_EQ(gap.size(), 1u);
+  // With a receipt missing too, still one exception of the order, saying both.
+  const auto both = classify(with([](ReconFacts& f) {
+                               f.receipts_issued = 2;
+                               f.receipts_unregistered = 1;
+                               f.oldest_unregistered = parse_utc("2026-01-01T10:00:00Z");
+                             }),
+                             kAsOf, kGrace);
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_EQ(both[0].detail.find("1 of 3 receipts not issued; 1 receipt(s) not registered"), 0u)
+      << both[0].detail;
+  EXPECT_EQ(gap[0].detail,
+            "2 receipt(s) not registered by the tax service; the oldest, settled "
+            "2026-01-08T20:59:00Z, was due by 2026-01-09T21:00:00Z, 15 h overdue");
 }
 
 TEST(Recon, KindNamesAreTheContractsWords) {

@@ -64,15 +64,37 @@ std::vector<ReconException> classify(const ReconFacts& f, UtcTime as_of,
                    std::to_string(f.waiting_events) + " event(s) waiting for the payment since " +
                        format_utc(*f.waiting_since)});
 
+  // One fiscal_gap per order (an exception is keyed by order and kind), saying every reason.
+  std::vector<std::string> gaps;
   if (f.receipts_issued < f.receipts_owed)
-    out.push_back({ReconKind::fiscal_gap, 0, 0, 0,
-                   std::to_string(f.receipts_owed - f.receipts_issued) + " of " +
-                       std::to_string(f.receipts_owed) + " receipts not issued"});
+    gaps.push_back(std::to_string(f.receipts_owed - f.receipts_issued) + " of " +
+                   std::to_string(f.receipts_owed) + " receipts not issued");
+  if (f.receipts_unregistered > 0 && f.oldest_unregistered) {
+    const UtcTime deadline = registration_deadline(*f.oldest_unregistered);
+    if (as_of > deadline) {
+      const std::int64_t hours = (as_of.unix_micros - deadline.unix_micros) / 3'600'000'000LL;
+      gaps.push_back(std::to_string(f.receipts_unregistered) +
+                     " receipt(s) not registered by the tax service; the oldest, settled " +
+                     format_utc(*f.oldest_unregistered) + ", was due by " + format_utc(deadline) +
+                     ", " + std::to_string(hours) + " h overdue");
+    }
+  }
   if (f.packages_issued < f.packages_owed)
-    out.push_back({ReconKind::fiscal_gap, 0, 0, 0,
-                   std::to_string(f.packages_owed - f.packages_issued) + " of " +
-                       std::to_string(f.packages_owed) + " document packages not issued"});
+    gaps.push_back(std::to_string(f.packages_owed - f.packages_issued) + " of " +
+                   std::to_string(f.packages_owed) + " document packages not issued");
+  if (!gaps.empty()) {
+    std::string detail = gaps.front();
+    for (std::size_t i = 1; i < gaps.size(); ++i) detail += "; " + gaps[i];
+    out.push_back({ReconKind::fiscal_gap, 0, 0, 0, detail});
+  }
   return out;
+}
+
+UtcTime registration_deadline(UtcTime settled_at) {
+  const CivilDate day = moscow_date(settled_at);
+  // Midnight in Moscow two days on is 21:00 UTC the day after the settlement.
+  const std::int64_t midnight_days = days_from_civil(day) + 2;
+  return {midnight_days * 86'400'000'000LL - kMoscowOffsetMicros};
 }
 
 }  // namespace kassa::core

@@ -46,7 +46,18 @@ struct ReconFacts {
   // kassa's document packages (organization buyers)
   std::int64_t packages_owed = 0;    // applied shipments and refunds of a legal buyer
   std::int64_t packages_issued = 0;  // distinct source events with a package
+  // The cash-register gateway, once one works on this database (kassa gateway): receipts the tax
+  // service does not have yet (no `done` registration, neither their own nor a correction's), and
+  // the settlement time of the oldest of them.
+  std::int64_t receipts_unregistered = 0;
+  std::optional<UtcTime> oldest_unregistered;
 };
+
+// The legal deadline of a receipt settled at `settled_at` (fiscal-54fz.md §6), as kassa reads it
+// for finance: the end of the Moscow day after the settlement. A card payment needs its receipt
+// at once and a transfer by the next business day; the next calendar day's end never lets a
+// weekend hide a gap, and leaves the register a day for the retries the API asks for.
+UtcTime registration_deadline(UtcTime settled_at);
 
 struct ReconException {
   ReconKind kind;

@@ -20,6 +20,15 @@ WITH owed AS (
   SELECT order_id, count(DISTINCT source_event_id) AS issued FROM kassa.receipts GROUP BY order_id
 ), packaged AS (
   SELECT order_id, count(*) AS issued FROM kassa.packages GROUP BY order_id
+), unregistered AS (
+  -- Only once a gateway works on this database (kassa gateway): without one, kassa cannot know.
+  SELECT r.order_id, count(*) AS n,
+         to_char(min(r.issued_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS oldest
+  FROM kassa.receipts r
+  WHERE EXISTS (SELECT 1 FROM kassa.registrations WHERE attempts > 0)
+    AND NOT EXISTS (SELECT 1 FROM kassa.registrations g
+                    WHERE g.receipt_id = r.receipt_id AND g.status = 'done')
+  GROUP BY r.order_id
 ), ib AS (
   SELECT id AS order_id, status, amount, customer_type FROM invoicebox.orders WHERE parent_id IS NULL
 ), ib_refunds AS (
@@ -33,13 +42,15 @@ SELECT coalesce(k.order_id, ib.order_id)::text,
        to_char(k.oldest_parked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        coalesce(owed.owed, 0), coalesce(issued.issued, 0),
        ib.order_id IS NOT NULL, coalesce(ib.status, ''), coalesce(ib.amount, 0), coalesce(r.refunded, 0),
-       ib.customer_type, coalesce(owed.packages_owed, 0), coalesce(packaged.issued, 0)
+       ib.customer_type, coalesce(owed.packages_owed, 0), coalesce(packaged.issued, 0),
+       coalesce(u.n, 0), u.oldest
 FROM kassa.orders k
 FULL JOIN ib ON ib.order_id = k.order_id
 LEFT JOIN ib_refunds r ON r.order_id = coalesce(k.order_id, ib.order_id)
 LEFT JOIN owed ON owed.order_id = k.order_id
 LEFT JOIN issued ON issued.order_id = k.order_id
 LEFT JOIN packaged ON packaged.order_id = k.order_id
+LEFT JOIN unregistered u ON u.order_id = k.order_id
 )sql";
 
 std::optional<core::CustomerType> customer(const pqxx::field& field) {
@@ -81,6 +92,8 @@ std::int64_t stream_facts(pqxx::connection& connection,
       f.invoicebox_customer = customer(row[13]);
       f.packages_owed = row[14].as<std::int64_t>();
       f.packages_issued = row[15].as<std::int64_t>();
+      f.receipts_unregistered = row[16].as<std::int64_t>();
+      if (!row[17].is_null()) f.oldest_unregistered = core::parse_utc(row[17].c_str());
       each(f);
       ++orders;
     }
