@@ -82,14 +82,32 @@ TEST(Gateway, EveryReceiptIsRegisteredOnceThroughTimeoutsErrorsAndRateLimits) {
       "timeout=0.05,error5xx=0.1,rate_limit=0.05,preexisting=0.05,slow_report=2,"
       "fail=0.04,expire_token=25",
       {"--timeout-hold-ms", "2000"});
-  const auto output = kassa_output(box.config, "gateway --until-idle", gateway_settings(atol), 120);
-  EXPECT_NE(output.find("nothing waits"), std::string::npos) << output;
-
+  // A gateway as it runs in production (until stopped), with its /metrics.
+  const int port = free_port();
+  auto settings = gateway_settings(atol);
+  settings["KASSA_HTTP_ADDR"] = "127.0.0.1:" + std::to_string(port);
+  Process gateway({kassa_binary(), "gateway"}, Sandbox::environment(box.config, settings));
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (Clock::now() < deadline && count_where(box, "status = 'wait'") > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling, bounded
   EXPECT_EQ(count_where(box, "status = 'wait'"), 0);
   const auto server = atol.registrations();
   std::int64_t failed_on_server = 0;
   for (const auto& [id, entry] : server) failed_on_server += entry.at("status") == "fail";
   EXPECT_GT(failed_on_server, 0) << "the fault plan fails some receipts for good";
+  {
+    httplib::Client client("127.0.0.1", port);
+    const auto metrics = client.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metric(metrics->body, "kassa_registrations_total{status=\"fail\"}"),
+              static_cast<double>(failed_on_server));
+    EXPECT_EQ(metric(metrics->body, "kassa_registrations_total{status=\"done\"}"),
+              static_cast<double>(receipts - failed_on_server));
+    EXPECT_GT(sum_of(metrics->body, "kassa_atol_requests_total", "verdict=\"retry\""), 0);
+  }
+  gateway.terminate();
+  EXPECT_EQ(gateway.wait_for(std::chrono::seconds(30)), std::optional<int>(0))
+      << "SIGTERM stops the gateway cleanly";
   EXPECT_EQ(count_where(box, "status = 'fail'"), failed_on_server);
   EXPECT_EQ(count_where(box, "status = 'fail' AND error_code IS NOT NULL AND error_text <> ''"),
             failed_on_server)
@@ -113,6 +131,13 @@ TEST(Gateway, EveryReceiptIsRegisteredOnceThroughTimeoutsErrorsAndRateLimits) {
             box.scalar("SELECT count(DISTINCT r.order_id) FROM kassa.receipts r JOIN "
                        "kassa.registrations g ON g.external_id = r.receipt_id WHERE g.status = "
                        "'fail'"));
+
+  // The finance views say the same.
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.receipt_registrations WHERE status = 'fail'"),
+            failed_on_server);
+  EXPECT_EQ(box.scalar("SELECT coalesce(sum(receipts), 0) FROM "
+                       "kassa.registration_deadline_ageing WHERE age LIKE 'overdue%'"),
+            failed_on_server);
 
   // The failed ones are shown with the API's reason, corrected once, and then registered.
   std::vector<std::string> failed;
@@ -143,6 +168,10 @@ TEST(Gateway, EveryReceiptIsRegisteredOnceThroughTimeoutsErrorsAndRateLimits) {
                        "'done')"),
             receipts);
   EXPECT_EQ(registration_gaps(box), 0) << "corrected receipts close their gaps";
+  EXPECT_EQ(
+      box.scalar("SELECT count(*) FROM kassa.receipt_registrations WHERE status = 'corrected'"),
+      failed_on_server);
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.registration_deadline_ageing"), 0);
   const auto server_after = atol.registrations();
   for (const auto& row : box.query("SELECT external_id::text, receipt_id::text FROM "
                                    "kassa.registrations WHERE purpose = 'correction'")) {
