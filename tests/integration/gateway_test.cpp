@@ -3,10 +3,13 @@
 // (scripts/atol_server.py) while it injects faults, and the gateway killed at random moments.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 
 #include "atol_double.hpp"
+#include "contract/encoding.hpp"
 #include "gen/generator.hpp"
 #include "harness.hpp"
 #include "http_worker.hpp"
@@ -234,6 +237,58 @@ TEST(Gateway, AGatewayKilledAfterTheAPIAcceptedAReceiptFollowsTheSameRegistratio
   EXPECT_EQ(atol.journal().at("counts").at("duplicate_33"), 1)
       << "the third receipt was sent again and answered as already accepted";
   EXPECT_EQ(count_where(box, "status = 'done'"), receipts);
+  expect_registered_once_as_the_server_says(box, atol);
+}
+
+TEST(Gateway, AReceiptRegisteredWithWrongDataIsReversedAndThenRegisteredRight) {
+  Sandbox box("gatewaywrong");
+  const auto receipts = issue_receipts(box, 10, 74);
+  ASSERT_GT(receipts, 2);
+  AtolDouble atol;
+  const auto settings = gateway_settings(atol);
+  EXPECT_NE(kassa_output(box.config, "gateway --until-idle", settings, 60).find("nothing waits"),
+            std::string::npos);
+  const auto row = box.query(
+      "SELECT r.receipt_id::text, (r.body::json -> 'atol' -> 'receipt')::text, "
+      "r.body::json ->> 'operation' FROM kassa.receipts r ORDER BY r.receipt_id LIMIT 1")[0];
+  const std::string id = row[0].as<std::string>(), operation = row[2].as<std::string>();
+  // The right data: the buyer's e-mail was wrong on the registered receipt.
+  auto right = nlohmann::json::parse(row[1].as<std::string>());
+  right["client"] = {{"email", "right.buyer@example.com"}};
+  const auto file = std::filesystem::temp_directory_path() / ("kassa-right-" + id + ".json");
+  std::ofstream(file) << right.dump();
+
+  const auto first = kassa_output(box.config, "receipts correct " + id, {});
+  EXPECT_NE(first.find("give the right data"), std::string::npos) << first;
+  const auto queued =
+      kassa_output(box.config, "receipts correct " + id + " --with " + file.string(), {});
+  EXPECT_NE(queued.find("sent once the one above is done"), std::string::npos) << queued;
+  const auto again =
+      kassa_output(box.config, "receipts correct " + id + " --with " + file.string(), {});
+  EXPECT_NE(again.find("already queued sell"), std::string::npos) << again;
+  EXPECT_EQ(again.find("\nqueued"), std::string::npos) << "nothing new: " << again;
+  EXPECT_NE(again.rfind("already queued", 0), std::string::npos) << again;
+  EXPECT_NE(kassa_output(box.config, "gateway --until-idle", settings, 60).find("nothing waits"),
+            std::string::npos);
+  std::filesystem::remove(file);
+
+  const auto server = atol.registrations();
+  const auto reverse = contract::uuid_v5(contract::kOutputNamespace, id + ":reverse");
+  const auto corrected = contract::uuid_v5(contract::kOutputNamespace, id + ":corrected");
+  ASSERT_TRUE(server.count(reverse) && server.count(corrected));
+  const bool sale = operation == "sell";
+  EXPECT_EQ(server.at(reverse).at("operation"),
+            sale ? "sell_refund_correction" : "sell_correction");
+  EXPECT_EQ(server.at(corrected).at("operation"),
+            sale ? "sell_correction" : "sell_refund_correction");
+  EXPECT_EQ(server.at(reverse).at("body").at("correction").at("client"),
+            nlohmann::json::parse(row[1].as<std::string>()).at("client"))
+      << "the reverse repeats the registered data";
+  EXPECT_EQ(server.at(corrected).at("body").at("correction").at("client").at("email"),
+            "right.buyer@example.com");
+  EXPECT_LT(server.at(reverse).at("fiscal_document_number").get<int>(),
+            server.at(corrected).at("fiscal_document_number").get<int>())
+      << "the right one only after the reverse was registered";
   expect_registered_once_as_the_server_says(box, atol);
 }
 

@@ -83,5 +83,19 @@ TEST(AtolCorrection, RefusesWhatIsNotAReceiptObject) {
       std::invalid_argument);
 }
 
+TEST(AtolCorrection, RightDataKeepTheSettlementPeriodsStandardRate) {
+  const std::string vat20 = kReceipt;  // its one item is at vat120
+  std::string vat22 = kReceipt;
+  for (auto at = vat22.find("vat120"); at != std::string::npos; at = vat22.find("vat120"))
+    vat22.replace(at, 6, "vat122");
+  const auto in_2025 = at("2025-12-31T20:59:59Z");  // 23:59:59 on 31 December in Moscow
+  const auto in_2026 = at("2025-12-31T21:00:00Z");  // midnight: 2026 in Moscow
+  EXPECT_EQ(vat_period_problem(vat20, in_2025), "");
+  EXPECT_NE(vat_period_problem(vat22, in_2025), "");
+  EXPECT_EQ(vat_period_problem(vat22, in_2026), "");
+  EXPECT_NE(vat_period_problem(vat20, in_2026).find("another period"), std::string::npos);
+  EXPECT_THROW(vat_period_problem("{}", in_2026), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace kassa::contract

@@ -194,6 +194,13 @@ void add_receipts(CLI::App& app, const Context& context, int& status) {
       if (!in) throw CLI::ValidationError("--with", "cannot read " + right_data);
       std::ostringstream text;
       text << in.rdbuf();
+      try {
+        if (const auto problem = contract::vat_period_problem(text.str(), *settled_at);
+            !problem.empty())
+          throw CLI::ValidationError("--with", problem);
+      } catch (const std::invalid_argument& e) {
+        throw CLI::ValidationError("--with", e.what());
+      }
       requests.push_back(contract::correction_request(
           receipt->receipt_id, contract::CorrectionStep::reverse, receipt->operation,
           receipt->receipt_object, receipt->service_object, *settled_at, now));

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "contract/encoding.hpp"
+#include "core/receipt.hpp"
 
 namespace kassa::contract {
 
@@ -50,6 +51,36 @@ CorrectionRequest correction_request(std::string_view receipt_id, CorrectionStep
           std::string(receipt_object.substr(open + 1)) + "}";
   out.body = std::move(body);
   return out;
+}
+
+std::string vat_period_problem(std::string_view receipt_object, core::UtcTime settled_at) {
+  const auto parsed = nlohmann::json::parse(receipt_object, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("items") ||
+      !parsed.at("items").is_array())
+    throw std::invalid_argument("the receipt data is not a JSON object with items");
+  using core::VatCode;
+  const auto standard = [](core::UtcTime t) {
+    return std::pair{core::vat_type_name(core::vat_type_for(VatCode::standard, false, t)),
+                     core::vat_type_name(core::vat_type_for(VatCode::standard, true, t))};
+  };
+  const auto own = standard(settled_at);
+  // The standard rate's types of every period kassa knows (20% until 2025, 22% from 2026).
+  std::vector<std::string_view> other;
+  for (const char* day : {"2025-06-01T00:00:00Z", "2026-06-01T00:00:00Z"}) {
+    const auto [plain, calculated] = standard(*core::parse_utc(day));
+    for (const auto type : {plain, calculated})
+      if (type != own.first && type != own.second) other.push_back(type);
+  }
+  for (const auto& item : parsed.at("items")) {
+    const auto vat = item.value("vat", nlohmann::json::object());
+    const std::string type = vat.value("type", "");
+    for (const auto wrong : other)
+      if (type == wrong)
+        return "item \"" + item.value("name", std::string("?")) + "\" has " + type +
+               ", the standard rate of another period than the settlement's (" +
+               std::string(own.first) + ", " + std::string(own.second) + ")";
+  }
+  return "";
 }
 
 }  // namespace kassa::contract

@@ -39,4 +39,10 @@ CorrectionRequest correction_request(std::string_view receipt_id, CorrectionStep
                                      std::string_view service_object, core::UtcTime settled_at,
                                      core::UtcTime now);
 
+// The right data given for a correction keep the VAT of the corrected settlement's period: an
+// item at the standard rate of another period (vat22 for a 2025 settlement, vat20 for a 2026
+// one) is refused. Empty when the data pass; else which item and why. Throws
+// std::invalid_argument if `receipt_object` is not a JSON object with items.
+std::string vat_period_problem(std::string_view receipt_object, core::UtcTime settled_at);
+
 }  // namespace kassa::contract
