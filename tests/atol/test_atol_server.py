@@ -30,8 +30,7 @@ from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE.parents[1] / "scripts" / "atol_server.py"
-SAMPLES = HERE / "samples.ndjson"
-ALL_SAMPLES = Path("/tmp/atol_samples.ndjson")  # kassa's full sample set, when present
+SAMPLES = HERE / "kassa_receipts.json"  # 20 ATOL bodies of receipts kassa issued, as published
 BASE = "/possystem/v5"
 GROUP = "kassa-group"
 DATETIME = re.compile(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}")
@@ -44,7 +43,7 @@ def hit(seed: int, name: str, key: str, rate: float) -> bool:
 
 
 def load_samples(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def operation_of(body: dict[str, Any]) -> str:
@@ -404,10 +403,6 @@ class ValidationTest(DoubleTest):
         vat_types = {item["vat"]["type"] for body in samples for item in body["receipt"]["items"]}
         self.assertGreaterEqual(len(vat_types), 6)
         self.assert_all_accepted(samples)
-
-    @unittest.skipUnless(ALL_SAMPLES.exists(), "no /tmp/atol_samples.ndjson here")
-    def test_all_kassa_samples_in_tmp_are_accepted(self) -> None:
-        self.assert_all_accepted(load_samples(ALL_SAMPLES))
 
     def assert_all_accepted(self, samples: list[dict[str, Any]]) -> None:
         double = self.start()

@@ -64,7 +64,7 @@ class DefaultValues(unittest.TestCase):
         self.assertNotIn("Secret", kinds, "secrets come from an existing Secret, never the chart")
 
     def test_worker_is_hardened_and_probed(self):
-        deployment = only(self.objects, "Deployment")
+        deployment = only(self.objects, "Deployment", "worker")
         spec = deployment["spec"]["template"]["spec"]
         self.assertEqual(deployment["spec"]["replicas"], 2)
         self.assertTrue(spec["securityContext"]["runAsNonRoot"])
@@ -122,9 +122,32 @@ class FullValues(unittest.TestCase):
 
     def test_every_option_renders_its_object(self):
         kinds = sorted(o["kind"] for o in self.objects)
-        self.assertEqual(kinds, ["ConfigMap", "CronJob", "Deployment", "Job", "Job",
+        self.assertEqual(kinds, ["ConfigMap", "CronJob", "Deployment", "Deployment", "Job", "Job",
                                  "PersistentVolumeClaim", "PodDisruptionBudget", "PrometheusRule",
-                                 "ScaledObject", "Service", "ServiceAccount", "ServiceMonitor"])
+                                 "ScaledObject", "Service", "Service", "ServiceAccount",
+                                 "ServiceMonitor"])
+
+    def test_the_gateway_registers_with_its_own_settings_and_the_secret(self):
+        deployment = only(self.objects, "Deployment", "gateway")
+        self.assertEqual(deployment["spec"]["replicas"], 2)
+        spec = deployment["spec"]["template"]["spec"]
+        (container,) = spec["containers"]
+        self.assertEqual(container["args"], ["gateway"])
+        env = env_of(container)
+        self.assertEqual(env["KASSA_ATOL_URL"], "https://online.atol.ru/possystem/v5")
+        self.assertEqual(env["KASSA_ATOL_GROUP"], "invoicebox-prod")
+        self.assertEqual(env["KASSA_ATOL_REPORT_RATE"], "4")
+        self.assertNotIn("KASSA_ATOL_PASSWORD", env, "the login and password come from the Secret")
+        self.assertNotIn("KASSA_KAFKA_GROUP_INSTANCE_ID", env, "no consumer group")
+        self.assertEqual(container["envFrom"], [{"secretRef": {"name": "kassa-production"}}])
+        self.assertEqual(container["livenessProbe"]["httpGet"]["path"], "/healthz")
+        self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+        self.assertEqual(container["resources"]["limits"]["memory"], "128Mi")
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        self.assertEqual(selector["app.kubernetes.io/component"], "gateway")
+        worker = only(self.objects, "Deployment", "worker")
+        self.assertNotEqual(worker["spec"]["selector"], deployment["spec"]["selector"],
+                            "the workers' PodDisruptionBudget and ServiceMonitor leave it out")
 
     def test_migrations_connect_as_the_schema_owner(self):
         job = only(self.objects, "Job", "migrate")
@@ -132,7 +155,7 @@ class FullValues(unittest.TestCase):
         # The owner's Secret comes last, so its KASSA_PG_DSN wins over the workers'.
         self.assertEqual(container["envFrom"], [{"secretRef": {"name": "kassa-production"}},
                                                 {"secretRef": {"name": "kassa-schema-owner"}}])
-        deployment = only(self.objects, "Deployment")
+        deployment = only(self.objects, "Deployment", "worker")
         (worker,) = deployment["spec"]["template"]["spec"]["containers"]
         self.assertEqual(worker["envFrom"], [{"secretRef": {"name": "kassa-production"}}])
 
@@ -153,7 +176,7 @@ class FullValues(unittest.TestCase):
         self.assertEqual(rule["metadata"]["labels"]["release"], "prometheus")
 
     def test_the_autoscaler_owns_the_replica_count(self):
-        deployment = only(self.objects, "Deployment")
+        deployment = only(self.objects, "Deployment", "worker")
         self.assertNotIn("replicas", deployment["spec"])
         scaled = only(self.objects, "ScaledObject")
         self.assertEqual(scaled["spec"]["scaleTargetRef"]["name"], deployment["metadata"]["name"])
@@ -178,7 +201,7 @@ class FullValues(unittest.TestCase):
         claim = only(self.objects, "PersistentVolumeClaim")
         self.assertEqual(claim["metadata"]["annotations"]["helm.sh/resource-policy"], "keep")
         self.assertEqual(claim["spec"]["accessModes"], ["ReadWriteMany"])
-        deployment = only(self.objects, "Deployment")
+        deployment = only(self.objects, "Deployment", "worker")
         volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
         self.assertEqual(volumes["documents"]["persistentVolumeClaim"]["claimName"],
                          claim["metadata"]["name"])
@@ -187,12 +210,17 @@ class FullValues(unittest.TestCase):
         monitor = only(self.objects, "ServiceMonitor")
         self.assertEqual(monitor["metadata"]["labels"]["release"], "prometheus")
         self.assertEqual(monitor["spec"]["endpoints"][0]["port"], "http-metrics")
+        # It scrapes the gateway's Service too: its metrics feed the gateway's alerts.
+        (expression,) = monitor["spec"]["selector"]["matchExpressions"]
+        self.assertEqual(expression["values"], ["worker", "gateway"])
+        service = only(self.objects, "Service", "gateway")
+        self.assertEqual(service["spec"]["selector"]["app.kubernetes.io/component"], "gateway")
         budget = only(self.objects, "PodDisruptionBudget")
         self.assertEqual(budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"],
                          "worker")
 
     def test_settings_and_image(self):
-        deployment = only(self.objects, "Deployment")
+        deployment = only(self.objects, "Deployment", "worker")
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         self.assertEqual(container["image"], "registry.example.org/kassa:1.2.3")
         env = env_of(container)
@@ -223,6 +251,9 @@ class Refusals(unittest.TestCase):
         self.refused("config.KASSA_PG_DSN=postgresql://u:p@db/kassa", message="KASSA_PG_DSN")
         self.refused("config.KASSA_HTTP_ADDR=0.0.0.0:1", message="set by the chart")
         self.refused("config.LOG_LEVEL=debug", message="LOG_LEVEL|pattern")
+
+    def test_the_gateway_needs_its_group(self):
+        self.refused("gateway.enabled=true", message="gateway.group")
 
     def test_replay_needs_its_window(self):
         self.refused("replay.enabled=true", message="replay.from")

@@ -43,6 +43,7 @@ class Gateway {
     const auto lease = std::chrono::duration_cast<std::chrono::seconds>(config_.atol.timeout * 4 +
                                                                         std::chrono::seconds(5));
     while (!stop_.load()) {
+      if (options.heartbeat != nullptr) options.heartbeat->store(steady_now_ms());
       std::vector<store::DueRegistration> due;
       try {
         due = store::lease_due(database_.connection(), options.batch, lease);
@@ -206,6 +207,14 @@ class Gateway {
 };
 
 }  // namespace
+
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
+}
+
+std::chrono::milliseconds gateway_stall_limit(const Config& config) {
+  return config.atol.timeout * 4 + std::chrono::seconds(5) + config.liveness_timeout;
+}
 
 GatewaySummary run_gateway(const Config& config, const GatewayOptions& options, Metrics& metrics,
                            const std::atomic<bool>& stop) {

@@ -30,7 +30,14 @@ struct GatewayOptions {
   // Rows leased per round. One: a gateway that dies strands no more than the row it was on
   // (until its lease runs out), and one lease round trip per receipt costs little beside the API's.
   std::size_t batch = 1;
+  // Set to the steady clock's milliseconds at every turn of the loop (for /healthz), if given.
+  std::atomic<std::int64_t>* heartbeat = nullptr;
 };
+
+// The longest a healthy gateway goes without a turn of its loop: one registration's requests
+// (the lease's length) plus KASSA_LIVENESS_TIMEOUT.
+std::chrono::milliseconds gateway_stall_limit(const Config& config);
+std::int64_t steady_now_ms();
 
 struct GatewaySummary {
   std::int64_t sent = 0;        // sell / sell_refund / correction requests

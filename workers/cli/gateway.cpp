@@ -22,17 +22,21 @@ void add_gateway(CLI::App& app, const Context& context, int& status) {
     log::Level level;
     if (log::parse_level(config.log_level, level)) log::set_level(level);
     app::Metrics metrics;
+    std::atomic<std::int64_t> heartbeat{app::steady_now_ms()};
     std::unique_ptr<app::HttpServer> http;
     if (!config.http_addr.empty()) {
       app::HttpServer::Probes probes;
       probes.metrics = [&metrics] { return metrics.render(); };
-      probes.live = [] { return true; };
-      probes.ready = [] { return true; };
+      // Alive while the loop comes round; one registration's requests may take a lease's time.
+      const auto limit = app::gateway_stall_limit(config).count();
+      probes.live = [&heartbeat, limit] { return app::steady_now_ms() - heartbeat.load() < limit; };
+      probes.ready = probes.live;
       http = std::make_unique<app::HttpServer>(config.http_addr, probes);
       log::info("gateway: serving /metrics on http://" + config.http_addr);
     }
     app::GatewayOptions options;
     options.until_idle = until_idle;
+    options.heartbeat = &heartbeat;
     log::info("gateway: registering receipts at " + config.atol.url + ", group " +
               config.atol.group);
     const auto s = app::run_gateway(config, options, metrics, g_stop);

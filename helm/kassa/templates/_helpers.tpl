@@ -61,6 +61,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail (printf "config.%s is set by the chart; leave it out" $key) -}}
 {{- end -}}
 {{- end -}}
+{{- if and .Values.gateway.enabled (not .Values.gateway.group) -}}
+{{- fail "gateway.enabled needs gateway.group (the cash registers' group code)" -}}
+{{- end -}}
 {{- if and .Values.replay.enabled (not .Values.replay.from) -}}
 {{- fail "replay.enabled needs replay.from (RFC 3339 UTC)" -}}
 {{- end -}}
