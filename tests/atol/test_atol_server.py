@@ -761,14 +761,6 @@ class CallbackTest(DoubleTest):
 
 if __name__ == "__main__":
     # scripts/test counts the results from the same summary lines GoogleTest prints.
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-    total = result.testsRun
-    bad = len(result.failures) + len(result.errors)
-    print(f"[==========] {total} tests from 1 test suite ran.")
-    print(f"[  PASSED  ] {total - bad} tests.")
-    if bad:
-        print(f"[  FAILED  ] {bad} tests, listed below:")
-        for test, _ in result.failures + result.errors:
-            print(f"[  FAILED  ] {test.id()}")
-    sys.exit(0 if result.wasSuccessful() else 1)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from unittest_summary import run  # tests/unittest_summary.py
+    sys.exit(run(sys.modules[__name__]))

@@ -38,48 +38,41 @@ class Gateway {
         database_(config.pg_dsn) {}
 
   GatewaySummary run(const GatewayOptions& options) {
-    // Longer than one registration's requests can take (a token, the request, a new token and
-    // the request again), so a lease outlives its work.
-    const auto lease = std::chrono::duration_cast<std::chrono::seconds>(config_.atol.timeout * 4 +
-                                                                        std::chrono::seconds(5));
+    const auto lease = gateway_lease(config_);
     while (!stop_.load()) {
       if (options.heartbeat != nullptr) options.heartbeat->store(steady_now_ms());
-      std::vector<store::DueRegistration> due;
       try {
-        due = store::lease_due(database_.connection(), options.batch, lease);
+        if (!turn(options, lease)) break;
       } catch (const std::exception& e) {
+        // The answer of a request in flight is lost with the connection: its row falls due
+        // again when its lease runs out, and the resend is answered with code 33.
         if (!store::is_transient(e)) throw;
         log::warn(std::string("gateway: database unavailable, retrying: ") + e.what());
         database_.reset();
         wakeup_.pause(milliseconds(1000), stop_);
-        continue;
-      }
-      if (due.empty()) {
-        const auto waiting = store::waiting_summary(database_.connection());
-        if (waiting.waiting == 0 && options.until_idle) break;
-        wakeup_.pause(
-            std::min(waiting.next_due_in.value_or(milliseconds(1000)), milliseconds(1000)), stop_);
-        continue;
-      }
-      for (const auto& row : due) {
-        if (stop_.load()) break;  // the rest fall due again when their lease runs out
-        try {
-          handle(row);
-        } catch (const std::exception& e) {
-          // The answer is lost with the connection; the row falls due again when its lease
-          // runs out, and a resend is answered with code 33.
-          if (!store::is_transient(e)) throw;
-          log::warn(std::string("gateway: database unavailable, retrying: ") + e.what());
-          database_.reset();
-          wakeup_.pause(milliseconds(1000), stop_);
-          break;
-        }
       }
     }
     return summary_;
   }
 
  private:
+  // One round: the due rows, or a wait until one falls due. False once --until-idle is done.
+  bool turn(const GatewayOptions& options, std::chrono::seconds lease) {
+    const auto due = store::lease_due(database_.connection(), options.batch, lease);
+    if (due.empty()) {
+      const auto waiting = store::waiting_summary(database_.connection());
+      if (waiting.waiting == 0 && options.until_idle) return false;
+      wakeup_.pause(std::min(waiting.next_due_in.value_or(milliseconds(1000)), milliseconds(1000)),
+                    stop_);
+      return true;
+    }
+    for (const auto& row : due) {
+      if (stop_.load()) break;  // the rest fall due again when their lease runs out
+      handle(row);
+    }
+    return true;
+  }
+
   void handle(const store::DueRegistration& row) {
     const bool sending = row.uuid.empty();
     const std::string request = sending ? row.operation : "report";
@@ -212,8 +205,13 @@ std::int64_t steady_now_ms() {
   return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
 }
 
+std::chrono::seconds gateway_lease(const Config& config) {
+  return std::chrono::duration_cast<std::chrono::seconds>(config.atol.timeout * 4) +
+         std::chrono::seconds(5);
+}
+
 std::chrono::milliseconds gateway_stall_limit(const Config& config) {
-  return config.atol.timeout * 4 + std::chrono::seconds(5) + config.liveness_timeout;
+  return gateway_lease(config) + config.liveness_timeout;
 }
 
 GatewaySummary run_gateway(const Config& config, const GatewayOptions& options, Metrics& metrics,

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "app/config.hpp"
@@ -34,8 +35,11 @@ struct GatewayOptions {
   std::atomic<std::int64_t>* heartbeat = nullptr;
 };
 
-// The longest a healthy gateway goes without a turn of its loop: one registration's requests
-// (the lease's length) plus KASSA_LIVENESS_TIMEOUT.
+// How long a leased row is the gateway's: longer than one registration's requests can take (a
+// token, the request, a new token and the request again).
+std::chrono::seconds gateway_lease(const Config& config);
+// The longest a healthy gateway goes without a turn of its loop: a lease plus
+// KASSA_LIVENESS_TIMEOUT.
 std::chrono::milliseconds gateway_stall_limit(const Config& config);
 std::int64_t steady_now_ms();
 
