@@ -177,6 +177,39 @@ TEST(Decode, PaymentFieldsArriveAsSent) {
   EXPECT_EQ(l.items[0].quantity, core::Quantity{750}) << "0.750 kg = 750 thousandths";
 }
 
+TEST(Decode, AChannelAndAPaymentMethodArriveAsSentOrAsTheContractsDefaults) {
+  Decoder decoder;
+  const Decoded plain =
+      decoder.decode(EventKind::payment, kOrderId, testing::payment_json().dump());
+  ASSERT_TRUE(plain.event);
+  const auto& p = std::get<core::PaymentSucceeded>(*plain.event);
+  EXPECT_EQ(p.channel, "merchant_api") << "absent: the shop's own integration";
+  EXPECT_EQ(p.payment_method, "card") << "absent: a card";
+  EXPECT_EQ(p.partner_id, "");
+  EXPECT_EQ(p.partner_operation_id, "");
+
+  const Decoded fund = decoder.decode(EventKind::payment, kOrderId, payment_with([](json& j) {
+                                        j["channel"] = "business_api";
+                                        j["partner_id"] = "9d1f4a52-0c3b-4e6d-8a7f-2b5c1d0e9f31";
+                                        j["payment_method"] = "guarantee_fund";
+                                        j["partner_operation_id"] =
+                                            "5b7e2c10-3f4a-4d8b-9e6c-0a1b2c3d4e5f";
+                                      }));
+  ASSERT_TRUE(fund.event) << fund.rejection->message;
+  const auto& f = std::get<core::PaymentSucceeded>(*fund.event);
+  EXPECT_EQ(f.channel, "business_api");
+  EXPECT_EQ(f.payment_method, "guarantee_fund");
+  EXPECT_EQ(f.partner_id, "9d1f4a52-0c3b-4e6d-8a7f-2b5c1d0e9f31");
+  EXPECT_EQ(f.partner_operation_id, "5b7e2c10-3f4a-4d8b-9e6c-0a1b2c3d4e5f");
+
+  const Decoded sbp = decoder.decode(EventKind::payment, kOrderId, payment_with([](json& j) {
+                                       j["channel"] = "marketplace";
+                                       j["payment_method"] = "sbp";
+                                     }));
+  ASSERT_TRUE(sbp.event) << "a marketplace needs no partner";
+  EXPECT_EQ(std::get<core::PaymentSucceeded>(*sbp.event).payment_method, "sbp");
+}
+
 TEST(Decode, ShipmentAndRefundFieldsArriveAsSent) {
   Decoder decoder;
   const Decoded shipment =
@@ -246,6 +279,28 @@ TEST(Decode, BadMessagesAreRefusedWithAReason) {
        "amount"},
       {"amount of zero", EventKind::payment, payment_with([](json& j) { j["amount"] = 0; }),
        kOrderId, ErrorCode::schema_violation, "amount"},
+      {"a channel the contract does not name", EventKind::payment,
+       payment_with([](json& j) { j["channel"] = "telegram"; }), kOrderId,
+       ErrorCode::schema_violation, "channel"},
+      {"a partner's order without the partner", EventKind::payment,
+       payment_with([](json& j) { j["channel"] = "partner_api"; }), kOrderId,
+       ErrorCode::schema_violation, "partner_id"},
+      {"a Business API order without the partner", EventKind::payment,
+       payment_with([](json& j) { j["channel"] = "business_api"; }), kOrderId,
+       ErrorCode::schema_violation, "partner_id"},
+      {"a guarantee-fund payment without the fund operation", EventKind::payment,
+       payment_with([](json& j) {
+         j["channel"] = "business_api";
+         j["partner_id"] = "9d1f4a52-0c3b-4e6d-8a7f-2b5c1d0e9f31";
+         j["payment_method"] = "guarantee_fund";
+       }),
+       kOrderId, ErrorCode::schema_violation, "partner_operation_id"},
+      {"a payment method the contract does not name", EventKind::payment,
+       payment_with([](json& j) { j["payment_method"] = "cash"; }), kOrderId,
+       ErrorCode::schema_violation, "payment_method"},
+      {"a partner id that is not a UUID", EventKind::payment,
+       payment_with([](json& j) { j["partner_id"] = "bank-42"; }), kOrderId,
+       ErrorCode::schema_violation, "partner_id"},
       {"quantity with 4 decimals (54-FZ allows 3)", EventKind::payment,
        payment_with([](json& j) { j["items"][0]["quantity"] = "1.2345"; }), kOrderId,
        ErrorCode::schema_violation, "quantity"},

@@ -112,6 +112,15 @@ Metrics::Metrics()
                             .Register(*registry_);
   for (const char* status : {"done", "fail"})
     registrations_[status] = &registrations.Add({{"status", status}});
+  auto& payments = prometheus::BuildCounter()
+                       .Name("kassa_payments_total")
+                       .Help("Applied payments by channel and payment method (contract section 6)")
+                       .Register(*registry_);
+  for (const char* channel : {"merchant_api", "partner_api", "business_api", "marketplace"})
+    for (const char* method :
+         {"card", "sbp", "bank_transfer", "guarantee_fund", "promised_payment", "other"})
+      payments_[{channel, method}] =
+          &payments.Add({{"channel", channel}, {"payment_method", method}});
   auto& parked = prometheus::BuildCounter()
                      .Name("kassa_outbox_parked_total")
                      .Help("Outbox rows parked because Kafka refused them for good, by reason")
@@ -252,6 +261,9 @@ void Metrics::count_batch(const ingest::Counts& counts, double seconds) {
     events_->Add({{"topic", key.first}, {"outcome", key.second}}).Increment(static_cast<double>(n));
   for (const auto& [code, n] : counts.rejected_by_code)
     if (auto it = dead_letters_.find(code); it != dead_letters_.end())
+      it->second->Increment(static_cast<double>(n));
+  for (const auto& [key, n] : counts.payments_by_channel_method)
+    if (auto it = payments_.find(key); it != payments_.end())
       it->second->Increment(static_cast<double>(n));
   for (const auto& [kind, n] : counts.receipts_by_kind)
     if (auto it = receipts_.find(kind); it != receipts_.end())

@@ -86,6 +86,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* partition_lag_;
   std::map<std::pair<std::string, std::string>, prometheus::Counter*> atol_requests_;
   std::map<std::string, prometheus::Counter*> registrations_;
+  std::map<std::pair<std::string, std::string>, prometheus::Counter*> payments_;
   std::mutex lags_mutex_;
   std::map<std::string, PartitionLags> lags_by_owner_;
   std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lag_gauges_;

@@ -177,6 +177,10 @@ core::Event event_from_json(core::EventKind kind, const json& j) {
       p.merchant_order_id = j.at("merchant_order_id").get<std::string>();
       p.currency = j.at("currency").get<std::string>();
       p.amount = j.at("amount").get<core::Kopecks>();
+      if (j.contains("channel")) p.channel = j.at("channel").get<std::string>();
+      if (j.contains("payment_method")) p.payment_method = j.at("payment_method").get<std::string>();
+      p.partner_id = string_or_empty(j, "partner_id");
+      p.partner_operation_id = string_or_empty(j, "partner_operation_id");
       const auto& c = j.at("customer");
       p.customer.type =
           c.at("type") == "legal" ? core::CustomerType::legal : core::CustomerType::private_person;

@@ -41,6 +41,9 @@ struct EventHeader {
 struct PaymentSucceeded {
   EventHeader header;
   std::string payment_id, merchant_order_id, currency;
+  // How the order came and was paid (contract section 6); the contract's defaults when absent.
+  std::string channel = "merchant_api", payment_method = "card";
+  std::string partner_id, partner_operation_id;  // empty: none
   Kopecks amount = 0;
   Customer customer;
   std::vector<OrderItem> items;

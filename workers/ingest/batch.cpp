@@ -55,14 +55,31 @@ class Applier {
       result_.inbox.push_back({step.event_id, order.order_id, fingerprint, step_source.topic,
                                step.kind, step.outcome, step_source.partition, step_source.offset});
       switch (step.outcome) {
-        case core::Outcome::applied:
+        case core::Outcome::applied: {
           count(step_source.topic, "applied", &Counts::applied);
-          result_.ledger.push_back({step.event_id, order.order_id, order.merchant_id,
-                                    step.business_id, step.kind, step.amount, step.occurred_at});
+          LedgerWrite& row = result_.ledger.emplace_back();
+          row.event_id = step.event_id;
+          row.order_id = order.order_id;
+          row.merchant_id = order.merchant_id;
+          row.business_id = step.business_id;
+          row.kind = step.kind;
+          row.amount = step.amount;
+          row.occurred_at = step.occurred_at;
+          // A payment is never parked: when applied, it is this message's own event.
+          if (const auto* payment = std::get_if<core::PaymentSucceeded>(&event);
+              payment != nullptr && i == 0) {
+            row.channel = payment->channel;
+            row.payment_method = payment->payment_method;
+            row.partner_id = payment->partner_id;
+            row.partner_operation_id = payment->partner_operation_id;
+            ++result_.counts
+                  .payments_by_channel_method[{payment->channel, payment->payment_method}];
+          }
           issue_receipts(order, step);
           issue_package(order, step);
           changed = true;
           break;
+        }
         case core::Outcome::parked:
           count(step_source.topic, "parked", &Counts::parked);
           changed = true;
@@ -156,6 +173,8 @@ Counts& Counts::operator+=(const Counts& other) {
   receipts_default_supplier += other.receipts_default_supplier;
   receipts_default_supplier_phone += other.receipts_default_supplier_phone;
   for (const auto& [kind, n] : other.packages_by_kind) packages_by_kind[kind] += n;
+  for (const auto& [key, n] : other.payments_by_channel_method)
+    payments_by_channel_method[key] += n;
   for (const auto& [key, n] : other.by_topic_outcome) by_topic_outcome[key] += n;
   return *this;
 }

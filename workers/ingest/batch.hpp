@@ -69,6 +69,8 @@ struct LedgerWrite {
   core::EventKind kind = core::EventKind::payment;
   core::Kopecks amount = 0;
   core::UtcTime occurred_at;
+  // A payment's channel and method (contract section 6); empty for shipments and refunds.
+  std::string channel, payment_method, partner_id, partner_operation_id;
 };
 
 // Where the published bytes of an outbox row are kept: in the row, or (stored once) in the
@@ -105,6 +107,8 @@ struct Counts {
   std::int64_t receipts_default_supplier = 0;        // merchant missing from kassa.merchants
   std::int64_t receipts_default_supplier_phone = 0;  // listed there without phones
   std::map<std::string, std::int64_t> packages_by_kind;
+  // Applied payments per (channel, payment method).
+  std::map<std::pair<std::string, std::string>, std::int64_t> payments_by_channel_method;
   // The outcomes above (applied, parked, released, duplicate, rejected) per input topic.
   std::map<std::pair<std::string, std::string>, std::int64_t> by_topic_outcome;
   Counts& operator+=(const Counts& other);

@@ -196,8 +196,19 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
         fingerprint.literal(), topic.literal(), partition.literal(), offset.literal());
   }
   if (!result.ledger.empty()) {
-    ArrayParam event_id, order_id, merchant_id, kind, business_id, amount, occurred_at;
+    ArrayParam event_id, order_id, merchant_id, kind, business_id, amount, occurred_at, channel,
+        payment_method, partner_id, partner_operation_id;
+    const auto text_or_null = [](ArrayParam& column, const std::string& value) {
+      if (value.empty())
+        column.null();
+      else
+        column.text(value);
+    };
     for (const auto& row : result.ledger) {
+      text_or_null(channel, row.channel);
+      text_or_null(payment_method, row.payment_method);
+      text_or_null(partner_id, row.partner_id);
+      text_or_null(partner_operation_id, row.partner_operation_id);
       event_id.text(row.event_id);
       order_id.text(row.order_id);
       merchant_id.text(row.merchant_id);
@@ -210,11 +221,12 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
     exec_prepared(
         tx, "kassa_write_ledger",
         "INSERT INTO kassa.ledger (event_id, order_id, merchant_id, kind, business_id, amount, "
-        "  occurred_at) "
+        "  occurred_at, channel, payment_method, partner_id, partner_operation_id) "
         "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], "
-        "  $6::bigint[], $7::timestamptz[])",
+        "  $6::bigint[], $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $11::uuid[])",
         event_id.literal(), order_id.literal(), merchant_id.literal(), kind.literal(),
-        business_id.literal(), amount.literal(), occurred_at.literal());
+        business_id.literal(), amount.literal(), occurred_at.literal(), channel.literal(),
+        payment_method.literal(), partner_id.literal(), partner_operation_id.literal());
   }
   if (!result.rejections.empty()) {
     ArrayParam topic, partition, offset, event_id, error_code, error, payload;
