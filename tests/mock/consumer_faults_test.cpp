@@ -265,5 +265,45 @@ TEST(MockConsumer, ARefundWaitsForASlowFetchOfTheShipmentBeforeIt) {
   EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.receipts"), 3);
 }
 
+// Payments never wait for the merge grace (bus/consumer.hpp): with an hour of grace and every
+// sibling partition at its end, a payment is applied at once; a refund behind it waits.
+TEST(MockConsumer, APaymentDoesNotWaitForTheMergeGraceAndARefundDoes) {
+  MockCluster cluster;
+  MockSandbox box(cluster, "graceless");
+  box.config.merge_grace = std::chrono::hours(1);
+  const std::string order = "5e000000-0000-4000-8000-000000000100";
+  auto payment = kettle_event("payment.succeeded", 1, "2026-03-02T10:00:00Z");
+  payment["payment_id"] = "pay-now";
+  payment["merchant_order_id"] = "NOW-1";
+  payment["amount"] = 20000;
+  payment["currency"] = "RUB";
+  payment["customer"] = {{"type", "private"}, {"email", "buyer@example.com"}};
+  payment["items"] = {{{"sku", "KETTLE"},
+                       {"name", "Электрочайник"},
+                       {"quantity", "2"},
+                       {"measure", "шт"},
+                       {"measure_code", "796"},
+                       {"price", 10000},
+                       {"total_amount", 20000},
+                       {"vat_code", "RUS_VAT22"},
+                       {"type", "commodity"}}};
+  LiveWorker worker(box.config);
+  box.publish_raw(box.config.topic_payments, order, payment.dump());
+  EXPECT_TRUE(eventually([&] { return box.scalar("SELECT count(*) FROM kassa.ledger") == 1; }))
+      << "the payment waited for the grace";
+  auto refund = kettle_event("refund.succeeded", 3, "2026-03-04T10:00:00Z");
+  refund["refund_id"] = "refund-later";
+  refund["amount"] = 10000;
+  refund["items"] = {{{"sku", "KETTLE"}, {"quantity", "1"}, {"amount", 10000}}};
+  refund["reason"] = "Возврат товара";
+  box.publish_raw(box.config.topic_refunds, order, refund.dump());
+  // Held by the grace: an hour. Three seconds of polling show it still waiting.
+  EXPECT_FALSE(eventually([&] { return box.scalar("SELECT count(*) FROM kassa.ledger") > 1; },
+                          std::chrono::seconds(3)));
+  EXPECT_TRUE(worker.running());
+  worker.stop();
+  EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.ledger WHERE kind = 'refund'"), 0);
+}
+
 }  // namespace
 }  // namespace kassa::testing

@@ -39,7 +39,8 @@ const std::vector<ConfigKey>& config_keys() {
        "database connection"},
       {"KASSA_BATCH_MAX_WAIT", "200ms", "longest wait to fill a batch"},
       {"KASSA_MERGE_GRACE", "2s",
-       "how long an event waits for a sibling input partition read to its end (cross-topic order)"},
+       "how long a shipment or refund waits for a sibling input partition read to its end "
+       "(cross-topic order); payments never wait"},
       {"KASSA_RELAY_BATCH", "500", "outbox rows published per relay round"},
       {"KASSA_OUTBOX_RETENTION", "7d", "published outbox rows are deleted after this long"},
       {"KASSA_LOG_LEVEL", "info", "debug, info, warn, error"},

@@ -264,6 +264,7 @@ std::vector<ingest::Message> Consumer::poll_batch(
     // Everything there is has been read: waiting longer only adds latency, unless what is held
     // back waits for the merge grace; then wait just that long (or for a new message).
     if (buffered > 0 && all_at_end()) {
+      if (releasable(1, now_ms())) break;
       const auto wait = until_releasable(now_ms());
       if (!wait || wait->count() <= 0) break;
       left = std::min(left, *wait);
@@ -340,13 +341,27 @@ void Consumer::finish_range(const ingest::PartitionKey& key, Inflow& flow) {
 // The merge described in the header: per partition index, the newest timestamp every sibling
 // partition has reached bounds what may be released; then a k-way merge keeps each partition's
 // own order.
-std::int64_t Consumer::release_bound(const Inflow& flow, std::int64_t now_ms) const {
+std::int64_t Consumer::release_bound(const Inflow& flow, std::int64_t now_ms, bool graced) const {
   // A finished range, or one partition not assigned here (partition counts differ), cannot be
   // waited for.
   if (flow.done) return INT64_MAX;
   if (!flow.at_end) return flow.last_timestamp;
-  if (options_.merge_grace.count() <= 0) return INT64_MAX;
+  if (!graced || options_.merge_grace.count() <= 0) return INT64_MAX;
   return std::max(flow.last_timestamp, now_ms - options_.merge_grace.count());
+}
+
+// The grace is for shipments and refunds, whose relative order changes what they do. A payment
+// overtaking a late shipment or refund of its order only makes that event apply directly
+// instead of parked and released, which comes to the same; so payments (and with them the
+// prepayment receipts' latency) never wait for it.
+Consumer::Bounds Consumer::bounds(const std::vector<const Inflow*>& flows,
+                                  std::int64_t now_ms) const {
+  Bounds out;
+  for (const Inflow* flow : flows) {
+    out.graced = std::min(out.graced, release_bound(*flow, now_ms, true));
+    out.payments = std::min(out.payments, release_bound(*flow, now_ms, false));
+  }
+  return out;
 }
 
 std::optional<std::chrono::milliseconds> Consumer::until_releasable(std::int64_t now_ms) const {
@@ -360,17 +375,17 @@ std::optional<std::chrono::milliseconds> Consumer::until_releasable(std::int64_t
 }
 
 bool Consumer::releasable(std::size_t wanted, std::int64_t now_ms) const {
-  std::map<std::int32_t, std::int64_t> safe;
-  for (const auto& [key, flow] : inflow_) {
-    auto [it, created] = safe.try_emplace(key.partition, INT64_MAX);
-    it->second = std::min(it->second, release_bound(flow, now_ms));
-  }
+  std::map<std::int32_t, std::vector<const Inflow*>> by_index;
+  for (const auto& [key, flow] : inflow_) by_index[key.partition].push_back(&flow);
   std::size_t count = 0;
-  for (const auto& [key, flow] : inflow_)
-    for (const auto& m : flow.pending) {
-      if (m.timestamp_ms >= safe[key.partition]) break;
-      if (++count >= wanted) return true;
-    }
+  for (const auto& [index, flows] : by_index) {
+    const Bounds safe = bounds(flows, now_ms);
+    for (const Inflow* flow : flows)
+      for (const auto& m : flow->pending) {
+        if (m.timestamp_ms >= safe.of(m.topic_kind)) break;
+        if (++count >= wanted) return true;
+      }
+  }
   return false;
 }
 
@@ -379,14 +394,15 @@ std::vector<ingest::Message> Consumer::release(std::size_t limit, std::int64_t n
   for (auto& [key, flow] : inflow_) by_index[key.partition].push_back(&flow);
   std::vector<ingest::Message> out;
   for (auto& [index, flows] : by_index) {
-    std::int64_t safe = INT64_MAX;
     // Release strictly below the newest timestamp every sibling reached: a sibling that reached
     // t may still hold more messages stamped t.
-    for (const Inflow* flow : flows) safe = std::min(safe, release_bound(*flow, now_ms));
+    const Bounds safe = bounds(std::vector<const Inflow*>(flows.begin(), flows.end()), now_ms);
     while (out.size() < limit) {
       Inflow* next = nullptr;
       for (Inflow* flow : flows) {
-        if (flow->pending.empty() || flow->pending.front().timestamp_ms >= safe) continue;
+        if (flow->pending.empty() ||
+            flow->pending.front().timestamp_ms >= safe.of(flow->pending.front().topic_kind))
+          continue;
         const auto& head = flow->pending.front();
         if (next == nullptr || head.timestamp_ms < next->pending.front().timestamp_ms ||
             (head.timestamp_ms == next->pending.front().timestamp_ms &&

@@ -22,7 +22,9 @@
 // moment before a refund may still be on its way (a slow fetch, a leader moving) when the refund
 // arrives, and releasing the refund first would dead-letter the shipment as over_shipment. So a
 // sibling at its end holds back what is younger than `merge_grace` by the local clock: it lets
-// pass only messages stamped before max(its newest timestamp, now - merge_grace).
+// pass only messages stamped before max(its newest timestamp, now - merge_grace). Payments do not
+// wait for the grace: one that overtakes a late shipment or refund of its order only makes that
+// event apply directly instead of parked and released, with the same result.
 // Offsets only ever advance over released messages, so held-back messages are never lost. The
 // timestamps are the producers' (CreateTime): they follow business order, and when they rise
 // within each partition the merged order is a function of the logs alone, so a replay or a
@@ -144,8 +146,17 @@ class Consumer {
     bool done = false;                // assigned mode: read up to `end`
   };
   void finish_range(const ingest::PartitionKey& key, Inflow& flow);
-  // Messages of a sibling partition stamped below this may be released.
-  std::int64_t release_bound(const Inflow& flow, std::int64_t now_ms) const;
+  // Messages of a sibling partition stamped below this may be released; `graced`: with the merge
+  // grace against a partition at its end.
+  std::int64_t release_bound(const Inflow& flow, std::int64_t now_ms, bool graced) const;
+  // What one partition index may release: payments below one bound, the rest below the other.
+  struct Bounds {
+    std::int64_t graced = INT64_MAX, payments = INT64_MAX;
+    std::int64_t of(core::EventKind kind) const {
+      return kind == core::EventKind::payment ? payments : graced;
+    }
+  };
+  Bounds bounds(const std::vector<const Inflow*>& flows, std::int64_t now_ms) const;
   // How long until the oldest held-back message is past every sibling's bound by the clock
   // alone; nullopt when nothing waits only for the clock.
   std::optional<std::chrono::milliseconds> until_releasable(std::int64_t now_ms) const;
