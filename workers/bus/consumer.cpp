@@ -178,6 +178,16 @@ void Consumer::on_assign(rd_kafka_topic_partition_list_t* partitions) {
   } else if (const auto err = rd_kafka_assign(handle_.get(), partitions)) {
     throw KafkaError(std::string("assign: ") + rd_kafka_err2str(err));
   }
+  // Kafka's committed offsets follow PostgreSQL's (for lag monitoring and tools) even when no
+  // batch comes after this assignment: a member that lost the group and rejoined would otherwise
+  // leave them behind until the next message.
+  PartitionList known(rd_kafka_topic_partition_list_new(partitions->cnt));
+  for (int i = 0; i < partitions->cnt; ++i)
+    if (partitions->elems[i].offset >= 0)
+      rd_kafka_topic_partition_list_add(known.get(), partitions->elems[i].topic,
+                                        partitions->elems[i].partition)
+          ->offset = partitions->elems[i].offset;
+  if (known->cnt > 0) rd_kafka_offsets_store(handle_.get(), known.get());
   log::info("consumer: assigned " + std::to_string(partitions->cnt) +
             " partitions, resuming from PostgreSQL offsets");
 }
