@@ -2,7 +2,7 @@
 """A local test double of an ATOL Online v5 compatible cash-register API.
 
 It stands in for the real service (which this machine cannot reach) in kassa's integration tests and the
-demo. It is written from /work/shared/domain/fiscal-54fz.md §9 (shapes, error codes), §1 (tag values),
+demo. It is written from the fiscal brief (fiscal-54fz.md) §9 (shapes, error codes), §1 (tag values),
 §4 (limits) and §7 (corrections); it registers nothing anywhere and keeps everything in memory.
 
     python3 scripts/atol_server.py --listen 127.0.0.1:0 [--login kassa] [--password secret]

@@ -186,13 +186,35 @@ TEST(MockConsumer, PartitionLeadersMovingMidStreamChangeNothing) {
 
 // One private order: two kettles paid, both shipped, both refunded, published in that order
 // (each acknowledged before the next is sent), so their timestamps rise.
+const std::string kKettleOrder = "5e000000-0000-4000-8000-000000000100";
+
 nlohmann::json kettle_event(const std::string& type, int n, const char* occurred_at) {
   return {{"event_id", "5e000000-0000-4000-8000-00000000000" + std::to_string(n)},
           {"event_type", type},
           {"schema_version", 1},
           {"occurred_at", occurred_at},
-          {"order_id", "5e000000-0000-4000-8000-000000000100"},
+          {"order_id", kKettleOrder},
           {"merchant_id", "5e000000-0000-4000-8000-000000000200"}};
+}
+
+// The order's payment: two kettles, 200.00 RUB, a private buyer.
+nlohmann::json kettle_payment(const std::string& payment_id, const std::string& merchant_order_id) {
+  auto payment = kettle_event("payment.succeeded", 1, "2026-03-02T10:00:00Z");
+  payment["payment_id"] = payment_id;
+  payment["merchant_order_id"] = merchant_order_id;
+  payment["amount"] = 20000;
+  payment["currency"] = "RUB";
+  payment["customer"] = {{"type", "private"}, {"email", "buyer@example.com"}};
+  payment["items"] = {{{"sku", "KETTLE"},
+                       {"name", "Электрочайник"},
+                       {"quantity", "2"},
+                       {"measure", "шт"},
+                       {"measure_code", "796"},
+                       {"price", 10000},
+                       {"total_amount", 20000},
+                       {"vat_code", "RUS_VAT22"},
+                       {"type", "commodity"}}};
+  return payment;
 }
 
 TEST(MockConsumer, ARefundWaitsForASlowFetchOfTheShipmentBeforeIt) {
@@ -209,23 +231,9 @@ TEST(MockConsumer, ARefundWaitsForASlowFetchOfTheShipmentBeforeIt) {
                              ? 2
                              : 3});
   cluster.set_leaders(leaders);
-  const std::string order = "5e000000-0000-4000-8000-000000000100";
+  const std::string order = kKettleOrder;
 
-  auto payment = kettle_event("payment.succeeded", 1, "2026-03-02T10:00:00Z");
-  payment["payment_id"] = "pay-slow";
-  payment["merchant_order_id"] = "SLOW-1";
-  payment["amount"] = 20000;
-  payment["currency"] = "RUB";
-  payment["customer"] = {{"type", "private"}, {"email", "buyer@example.com"}};
-  payment["items"] = {{{"sku", "KETTLE"},
-                       {"name", "Электрочайник"},
-                       {"quantity", "2"},
-                       {"measure", "шт"},
-                       {"measure_code", "796"},
-                       {"price", 10000},
-                       {"total_amount", 20000},
-                       {"vat_code", "RUS_VAT22"},
-                       {"type", "commodity"}}};
+  const auto payment = kettle_payment("pay-slow", "SLOW-1");
   auto shipment = kettle_event("shipment.confirmed", 2, "2026-03-03T10:00:00Z");
   shipment["shipment_id"] = "ship-slow";  // no items: everything ships
   shipment["document_number"] = "17";
@@ -271,22 +279,8 @@ TEST(MockConsumer, APaymentDoesNotWaitForTheMergeGraceAndARefundDoes) {
   MockCluster cluster;
   MockSandbox box(cluster, "graceless");
   box.config.merge_grace = std::chrono::hours(1);
-  const std::string order = "5e000000-0000-4000-8000-000000000100";
-  auto payment = kettle_event("payment.succeeded", 1, "2026-03-02T10:00:00Z");
-  payment["payment_id"] = "pay-now";
-  payment["merchant_order_id"] = "NOW-1";
-  payment["amount"] = 20000;
-  payment["currency"] = "RUB";
-  payment["customer"] = {{"type", "private"}, {"email", "buyer@example.com"}};
-  payment["items"] = {{{"sku", "KETTLE"},
-                       {"name", "Электрочайник"},
-                       {"quantity", "2"},
-                       {"measure", "шт"},
-                       {"measure_code", "796"},
-                       {"price", 10000},
-                       {"total_amount", 20000},
-                       {"vat_code", "RUS_VAT22"},
-                       {"type", "commodity"}}};
+  const std::string order = kKettleOrder;
+  const auto payment = kettle_payment("pay-now", "NOW-1");
   LiveWorker worker(box.config);
   box.publish_raw(box.config.topic_payments, order, payment.dump());
   EXPECT_TRUE(eventually([&] { return box.scalar("SELECT count(*) FROM kassa.ledger") == 1; }))
