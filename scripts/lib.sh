@@ -47,6 +47,8 @@ KASSA_TOPICS=(
   invoicebox.payments.v1
   invoicebox.shipments.v1
   invoicebox.refunds.v1
+  invoicebox.merchants.v1
+  invoicebox.payouts.v1
   kassa.receipts.v1
   kassa.documents.v1
   kassa.dlq.v1

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   kassa::cli::add_bench(app, context, status);
   kassa::cli::add_receipts(app, context, status);
   kassa::cli::add_gateway(app, context, status);
+  kassa::cli::add_merchants(app, context, status);
   kassa::cli::add_state(app, context, status);
   kassa::cli::add_reconcile(app, context, status);
   kassa::cli::add_documents(app, context, status);

@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -410,7 +411,10 @@ TEST(Documents, TwoWorkersAndKillNinesKeepEveryNumberingSequenceGaplessAndUnique
   options.legal_share = 0.7;
   const auto stream = gen::generate(options);
   box.publish(stream.messages);
-  const long total = static_cast<long>(stream.messages.size());
+  // Every message but the merchants table's, which is read whole and never committed.
+  const long total = static_cast<long>(
+      std::count_if(stream.messages.begin(), stream.messages.end(),
+                    [](const gen::Message& m) { return m.stream != gen::Stream::merchants; }));
 
   app::Config config = box.config;
   config.batch_max_messages = 15;  // many small transactions: many moments to die in

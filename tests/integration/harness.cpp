@@ -105,8 +105,12 @@ Sandbox::Sandbox(const std::string& name, int partitions, std::optional<OwnBroke
   config.documents_dir = documents_root() + "/" + database_;
   config.http_addr.clear();
   config.batch_max_wait = std::chrono::milliseconds(50);
-  topics_ = {config.topic_payments, config.topic_shipments, config.topic_refunds,
-             config.topic_dlq,      config.topic_receipts,  config.topic_documents};
+  // Most tests send orders of merchants nobody announced: they get the default supplier, as before
+  // the merchants topic. The merchants tests set KASSA_UNKNOWN_MERCHANT=wait (the default).
+  config.unknown_merchant = app::Config::UnknownMerchant::use_default;
+  topics_ = {config.topic_payments,  config.topic_shipments, config.topic_refunds,
+             config.topic_merchants, config.topic_payouts,   config.topic_dlq,
+             config.topic_receipts,  config.topic_documents};
   create_topics(topics_, partitions);
   store::Database db(owner_dsn(config));
   store::migrate(db.connection());
@@ -272,6 +276,11 @@ std::vector<std::string> Sandbox::environment(const app::Config& c,
   values["KASSA_TOPIC_PAYMENTS"] = c.topic_payments;
   values["KASSA_TOPIC_SHIPMENTS"] = c.topic_shipments;
   values["KASSA_TOPIC_REFUNDS"] = c.topic_refunds;
+  values["KASSA_TOPIC_MERCHANTS"] = c.topic_merchants;
+  values["KASSA_TOPIC_PAYOUTS"] = c.topic_payouts;
+  values["KASSA_UNKNOWN_MERCHANT"] =
+      c.unknown_merchant == app::Config::UnknownMerchant::wait ? "wait" : "default";
+  values["KASSA_PAYOUT_GRACE"] = std::to_string(c.payout_grace.count()) + "s";
   values["KASSA_TOPIC_DLQ"] = c.topic_dlq;
   values["KASSA_TOPIC_RECEIPTS"] = c.topic_receipts;
   values["KASSA_TOPIC_DOCUMENTS"] = c.topic_documents;

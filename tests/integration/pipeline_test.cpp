@@ -1,6 +1,8 @@
 // End to end on the real broker and database: what kassa promises about delivery.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <sys/wait.h>
 
 #include <csignal>
@@ -137,7 +139,8 @@ TEST(Pipeline, EveryEventAppliesOnceUnderDuplicateDelivery) {
   two_loops.consumers = 2;
   const auto run = box.run_until_caught_up(two_loops);
   EXPECT_TRUE(run.caught_up);
-  EXPECT_EQ(run.counts.messages, static_cast<std::int64_t>(2 * stream.messages.size()));
+  EXPECT_EQ(run.counts.messages,
+            static_cast<std::int64_t>(2 * gen::count_order_messages(stream.messages)));
   EXPECT_EQ(run.counts.applied, stream.truth.at("stream").at("events_applied").get<std::int64_t>());
   expect_ledger_matches_truth(box, box.config, stream.truth);
 
@@ -260,7 +263,10 @@ TEST(Pipeline, StateAfterTenKillNinesEqualsAnUninterruptedRun) {
   options.orders = 2500;
   const auto stream = gen::generate(options);
   box.publish(stream.messages);
-  const long total = static_cast<long>(stream.messages.size());
+  // Offsets of the order topics and the payouts' group; the merchants table commits none.
+  const long total = static_cast<long>(
+      std::count_if(stream.messages.begin(), stream.messages.end(),
+                    [](const gen::Message& m) { return m.stream != gen::Stream::merchants; }));
 
   const app::Config reference = box.another_database("reference");
   box.run_until_caught_up(reference);

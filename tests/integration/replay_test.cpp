@@ -175,7 +175,8 @@ TEST(Replay, AWindowTheLiveGroupSkippedAppliesExactlyThoseEvents) {
   }  // the third part is stamped after the window
   box.publish(third.messages);
   const auto live = box.run_until_caught_up();
-  EXPECT_EQ(live.counts.messages, static_cast<std::int64_t>(third.messages.size()));
+  EXPECT_EQ(live.counts.messages,
+            static_cast<std::int64_t>(gen::count_order_messages(third.messages)));
   const std::string offsets = stored_offsets(box);
 
   app::ReplayOptions options;
@@ -184,7 +185,8 @@ TEST(Replay, AWindowTheLiveGroupSkippedAppliesExactlyThoseEvents) {
   const auto summary = replay(box.config, options);
 
   // Exactly the second part, applied now, and the same as a database that never missed it.
-  EXPECT_EQ(summary.counts.messages, static_cast<std::int64_t>(second.messages.size()));
+  EXPECT_EQ(summary.counts.messages,
+            static_cast<std::int64_t>(gen::count_order_messages(second.messages)));
   EXPECT_EQ(summary.counts.applied, second.truth.at("stream").at("events_applied").get<int>());
   // Package numbers follow the order of issue, which the skip changed; the rest must agree.
   const app::Config reference = box.another_database("reference");
@@ -291,12 +293,15 @@ TEST(Replay, AnArchiveFileReplaysLikeKafka) {
   {
     std::ofstream out(path);
     out << "{\"topic\": \"some.other.topic\", \"key\": null, \"value\": \"{}\"}\n";
-    for (const auto& m : stream.messages)
+    for (const auto& m : stream.messages) {
+      // An archive of the order topics; the merchants table is read from Kafka either way.
+      if (m.stream == gen::Stream::merchants || m.stream == gen::Stream::payouts) continue;
       out << json{{"topic", app::topic_for(box.config, m.stream)},
                   {"key", m.key},
                   {"value", m.value}}
                  .dump()
           << "\n";
+    }
   }
   const app::Config rebuilt = box.another_database("from_file");
   app::ReplayOptions options;
@@ -304,7 +309,8 @@ TEST(Replay, AnArchiveFileReplaysLikeKafka) {
   const auto summary = replay(rebuilt, options);
   EXPECT_TRUE(summary.completed);
   EXPECT_EQ(summary.skipped_lines, 1);
-  EXPECT_EQ(summary.counts.messages, static_cast<std::int64_t>(stream.messages.size()));
+  EXPECT_EQ(summary.counts.messages,
+            static_cast<std::int64_t>(gen::count_order_messages(stream.messages)));
   // Same events in the same order: the same ledger, orders and receipts (the inbox and the
   // rejections name the messages' places, which differ: Kafka offsets against line numbers).
   const auto from_file = digests(box, rebuilt), from_kafka = digests(box, box.config);

@@ -213,7 +213,7 @@ TEST(MockRelay, ABrokerDownMakesTheWorkerUnreadyAndItsRowsArePublishedOnceItIsBa
 
   Worker worker(box.config, kafka_environment(box.config));
   const auto ready = [&] { return worker.get("/readyz").first == 200; };
-  const auto messages = static_cast<std::int64_t>(generated.messages.size());
+  const auto messages = static_cast<std::int64_t>(gen::count_order_messages(generated.messages));
   EXPECT_TRUE(eventually([&] { return total(stored_offsets(box)) == messages; }));
   // Every event is in, but the relay's attempts time out: rows wait with backoff, nothing is
   // parked, and the worker says it is not ready.

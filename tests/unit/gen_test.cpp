@@ -3,6 +3,8 @@
 // reconciliation compares its ledger with the Invoicebox export.
 #include "gen/generator.hpp"
 
+#include "contract/encoding.hpp"
+#include "contract/schema.hpp"
 #include "core/requisites.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -34,11 +37,21 @@ const char* const kReconKinds[] = {
     "missing_in_kassa", "missing_in_invoicebox", "amount_mismatch",
     "refund_mismatch",  "customer_mismatch",     "orphan_event",
 };
+// The partner flows' kinds (contract section 6) and the truth's count of injected cases.
+const char* const kPartnerKinds[] = {
+    "payout_mismatch", "paid_out_twice", "payout_unknown_order",
+    "not_paid_out",    "fund_mismatch",  "unknown_merchant",
+};
+
+bool order_stream(Stream s) {
+  return s == Stream::payments || s == Stream::shipments || s == Stream::refunds;
+}
 
 const Output& big() {
   static const Output out = [] {
     Options o;
     o.orders = 2000;
+    o.unknown_merchant_rate = 0.002;  // the demo's: every kind of finding appears
     return generate(o);
   }();
   return out;
@@ -142,6 +155,8 @@ struct OrderState {
   std::vector<std::pair<json, std::size_t>> parked;
   std::vector<std::size_t> later_events;  // first deliveries of applied shipments and refunds
   std::string last_occurred;
+  std::vector<std::pair<std::string, std::int64_t>> refund_log;  // applied: occurred_at, kopecks
+  bool waits_for_merchant = false;  // its merchant never sent a merchant event
 };
 
 struct Replay {
@@ -245,6 +260,7 @@ void apply_later(OrderState& o, const json& ev, std::size_t index, Replay& rp) {
   }
   EXPECT_EQ(amount, sum) << ev.dump();
   o.refunded += amount;
+  o.refund_log.emplace_back(occurred, amount);
   EXPECT_LE(o.refunded, o.payment.at("amount").get<std::int64_t>());
   rp.refunds_amount += amount;
 }
@@ -285,14 +301,29 @@ void check_payment(const json& ev) {
   }
 }
 
+// merchant_id -> occurred_at of its merchant.activated (the earliest, if ever twice).
+std::map<std::string, std::string> activations(const Output& out) {
+  std::map<std::string, std::string> at;
+  for (const Message& m : out.messages) {
+    if (m.stream != Stream::merchants) continue;
+    const json ev = json::parse(m.value);
+    if (ev.at("event_type") != "merchant.activated") continue;
+    auto [it, fresh] = at.emplace(ev.at("merchant_id"), ev.at("occurred_at"));
+    if (!fresh) it->second = std::min(it->second, ev.at("occurred_at").get<std::string>());
+  }
+  return at;
+}
+
 Replay replay(const Output& out) {
   std::set<std::size_t> dead;
   for (const auto& d : out.truth.at("dead_letters")) dead.insert(d.at("index").get<std::size_t>());
+  const auto activated = activations(out);
   Replay rp;
   std::map<std::string, std::string> seen;  // event_id -> bytes
   for (std::size_t i = 0; i < out.messages.size(); ++i) {
     if (dead.count(i)) continue;
     const Message& m = out.messages[i];
+    if (!order_stream(m.stream)) continue;  // checked by the merchant and payout tests
     EXPECT_TRUE(valid_utf8(m.value));
     const json ev = json::parse(m.value);
     const std::string event_id = ev.at("event_id");
@@ -309,6 +340,14 @@ Replay replay(const Output& out) {
     }
     seen[event_id] = m.value;
     OrderState& o = rp.orders[m.key];
+    // KASSA_UNKNOWN_MERCHANT=wait: no merchant event dated before it, the event waits.
+    const auto merchant = activated.find(ev.at("merchant_id"));
+    if (merchant == activated.end() || merchant->second > ev.at("occurred_at")) {
+      o.waits_for_merchant = true;
+      o.parked.emplace_back(ev, i);
+      continue;
+    }
+    EXPECT_FALSE(o.waits_for_merchant) << "an order waits for its merchant only as a whole";
     if (m.stream == Stream::payments) {
       EXPECT_FALSE(o.paid) << "a valid second payment";
       check_payment(ev);
@@ -345,6 +384,109 @@ Replay replay(const Output& out) {
   return rp;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reference reconciliation of the partner flows (contract section 6), from the replayed ledger,
+// the recorded payouts and the fund operations, as of 2027-01-01 with the default grace.
+
+using Add = std::function<void(const std::string&, const char*, std::int64_t, std::int64_t)>;
+
+std::int64_t refunded_by(const OrderState& o, const std::string& at) {
+  std::int64_t sum = 0;
+  for (const auto& [t, amount] : o.refund_log) sum += t <= at ? amount : 0;
+  return sum;
+}
+
+void payout_findings(const Output& out, const Replay& rp, const Add& add) {
+  std::set<std::size_t> dead;
+  for (const auto& d : out.truth.at("dead_letters")) dead.insert(d.at("index").get<std::size_t>());
+  struct Sum {
+    std::int64_t paid = 0, refunded = 0, paid_lines = 0;
+    std::string last;
+  };
+  std::map<std::string, Sum> sums;
+  bool recorded = false;
+  for (std::size_t i = 0; i < out.messages.size(); ++i) {
+    if (out.messages[i].stream != Stream::payouts || dead.count(i)) continue;
+    recorded = true;
+    const json ev = json::parse(out.messages[i].value);
+    for (const auto& l : ev.at("orders")) {
+      Sum& s = sums[l.at("order_id")];
+      s.paid += l.at("paid").get<std::int64_t>();
+      s.refunded += l.at("refunded").get<std::int64_t>();
+      s.paid_lines += l.at("paid").get<std::int64_t>() > 0 ? 1 : 0;
+      s.last = std::max(s.last, ev.at("occurred_at").get<std::string>());
+    }
+  }
+  for (const auto& [id, s] : sums) {
+    const auto it = rp.orders.find(id);
+    if (it == rp.orders.end() || !it->second.paid) {
+      add(id, "payout_unknown_order", 0, s.paid - s.refunded);
+      continue;
+    }
+    const OrderState& o = it->second;
+    const std::int64_t amount = o.payment.at("amount");
+    if (s.paid_lines >= 2) {
+      add(id, "paid_out_twice", amount, s.paid);
+      continue;
+    }
+    const std::int64_t paid = o.payment.at("occurred_at").get<std::string>() <= s.last ? amount : 0;
+    const std::int64_t refunded = refunded_by(o, s.last);
+    if (paid != s.paid || refunded != s.refunded)
+      add(id, "payout_mismatch", paid - refunded, s.paid - s.refunded);
+  }
+  if (!recorded) return;
+  for (const auto& [id, o] : rp.orders) {
+    if (!o.paid || sums.count(id)) continue;
+    const std::int64_t amount = o.payment.at("amount");
+    // 72 h before 2027-01-01T00:00:00Z.
+    if (o.payment.at("occurred_at").get<std::string>() < "2026-12-29T00:00:00Z" &&
+        o.refunded < amount)
+      add(id, "not_paid_out", amount - o.refunded, 0);
+  }
+}
+
+void fund_findings(const Output& out, const Replay& rp, const Add& add) {
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> ops;  // debits, credits
+  std::set<std::string> ids;
+  for (const std::string& line : out.fund_operations) {
+    EXPECT_TRUE(valid_utf8(line));
+    for (const auto& [key, token] : money_tokens(line)) EXPECT_TRUE(two_decimals(token)) << token;
+    const json op = json::parse(line);
+    EXPECT_TRUE(ids.insert(op.at("id")).second) << "ids are unique";
+    EXPECT_EQ(op.at("objectType"), "guaranteeFundOperation");
+    for (const char* field : {"id", "partnerId", "partnerOperationId", "orderId"})
+      EXPECT_EQ(op.at(field).get<std::string>().size(), 36u) << field;
+    const std::string created = op.at("createdAt");
+    EXPECT_EQ(created.substr(19), "+00:00") << created;
+    const std::string type = op.at("type");
+    ASSERT_TRUE(type == "debit" || type == "credit") << type;
+    auto& [debits, credits] = ops[op.at("orderId")];
+    (type == "debit" ? debits : credits) += kopecks(op.at("amount"));
+    // A guarantee-fund payment's operations name its partner and operation.
+    const auto it = rp.orders.find(op.at("orderId"));
+    ASSERT_TRUE(it != rp.orders.end() && it->second.paid) << "operations of paid orders only";
+    const json& payment = it->second.payment;
+    if (payment.value("payment_method", "card") == "guarantee_fund") {
+      EXPECT_EQ(op.at("partnerId"), payment.at("partner_id"));
+      EXPECT_EQ(op.at("partnerOperationId"), payment.at("partner_operation_id"));
+    }
+  }
+  if (out.fund_operations.empty()) return;
+  for (const auto& [id, o] : rp.orders) {
+    if (!o.paid) continue;
+    const auto it = ops.find(id);
+    const auto [debits, credits] =
+        it == ops.end() ? std::pair<std::int64_t, std::int64_t>{} : it->second;
+    const std::int64_t amount = o.payment.at("amount");
+    if (o.payment.value("payment_method", "card") == "guarantee_fund") {
+      if (debits != amount || credits != o.refunded)
+        add(id, "fund_mismatch", amount - o.refunded, debits - credits);
+    } else if (it != ops.end()) {
+      add(id, "fund_mismatch", 0, debits - credits);
+    }
+  }
+}
+
 TEST(Gen, SameSeedSameBytesOtherSeedOtherBytes) {
   Options o;
   o.orders = 400;
@@ -357,7 +499,12 @@ TEST(Gen, SameSeedSameBytesOtherSeedOtherBytes) {
     ASSERT_EQ(a.messages[i].value, b.messages[i].value);
   }
   EXPECT_EQ(a.invoicebox_state, b.invoicebox_state);
+  EXPECT_EQ(a.fund_operations, b.fund_operations);
   EXPECT_EQ(a.truth.dump(), b.truth.dump());
+  std::set<Stream> streams;
+  for (const auto& m : a.messages) streams.insert(m.stream);
+  EXPECT_EQ(streams.size(), 5u) << "the same bytes include merchants and payouts";
+  EXPECT_FALSE(a.fund_operations.empty());
 
   o.seed = 43;
   const Output c = generate(o);
@@ -370,6 +517,50 @@ TEST(Gen, StreamNames) {
   EXPECT_EQ(stream_name(Stream::payments), "payments");
   EXPECT_EQ(stream_name(Stream::shipments), "shipments");
   EXPECT_EQ(stream_name(Stream::refunds), "refunds");
+  EXPECT_EQ(stream_name(Stream::merchants), "merchants");
+  EXPECT_EQ(stream_name(Stream::payouts), "payouts");
+}
+
+// Adding the partner flows left the order events of a seed as they were: without unknown
+// merchants, the same bytes as the generator gave before them (the digest of seed 42, 300 orders,
+// taken from that version), whatever the payout and fund rates.
+TEST(Gen, PartnerFlowsLeaveTheOrderEventsAlone) {
+  Options o;
+  o.orders = 300;
+  o.unknown_merchant_rate = 0;
+  const Output plain = generate(o);
+  std::string text;
+  for (const auto& m : plain.messages)
+    if (order_stream(m.stream))
+      text += std::to_string(static_cast<int>(m.stream)) + " " + m.key + " " + m.value + "\n";
+  EXPECT_EQ(contract::sha256_hex(text),
+            "228b5ac14265262caaeb183240325981f59b8496d2b8287742351a9447249bd7");
+  Options all = o;
+  all.payout_mismatch_rate = all.paid_out_twice_rate = all.payout_unknown_order_rate = 0.05;
+  all.not_paid_out_rate = all.bad_payout_rate = all.fund_mismatch_rate = 0.05;
+  const Output busy = generate(all);
+  std::vector<std::string> a, b;
+  for (const auto& m : plain.messages)
+    if (order_stream(m.stream)) a.push_back(m.value);
+  for (const auto& m : busy.messages)
+    if (order_stream(m.stream)) b.push_back(m.value);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(plain.invoicebox_state, busy.invoicebox_state);
+  EXPECT_NE(plain.fund_operations, busy.fund_operations);
+
+  // Unknown merchants change only their own orders' events.
+  all.unknown_merchant_rate = 0.02;
+  const Output waiting = generate(all);
+  std::set<std::string> unknown;
+  for (const auto& r : waiting.truth.at("recon"))
+    if (r.at("kind") == "unknown_merchant") unknown.insert(r.at("order_id"));
+  EXPECT_EQ(unknown.size(), 6u);
+  std::vector<std::string> c, d;
+  for (const auto& m : busy.messages)
+    if (order_stream(m.stream) && !unknown.count(m.key)) c.push_back(m.value);
+  for (const auto& m : waiting.messages)
+    if (order_stream(m.stream) && !unknown.count(m.key)) d.push_back(m.value);
+  EXPECT_EQ(c, d);
 }
 
 TEST(Gen, ReplayMatchesTruth) {
@@ -402,10 +593,24 @@ TEST(Gen, ReplayMatchesTruth) {
   EXPECT_EQ(ledger.at("refunds_amount"), rp.refunds_amount);
   EXPECT_EQ(out.truth.at("orders"), orders);
 
-  std::size_t rejected = 0;
+  std::size_t rejected = 0, merchant_events = 0, payouts = 0, waiting = 0;
   for (const auto& [code, n] : stream.at("rejected").items()) rejected += n.get<std::size_t>();
+  for (const auto& m : out.messages) {
+    merchant_events += m.stream == Stream::merchants ? 1 : 0;
+    payouts += m.stream == Stream::payouts ? 1 : 0;
+  }
+  for (const auto& [id, o] : rp.orders) waiting += o.waits_for_merchant ? o.parked.size() : 0;
+  EXPECT_EQ(stream.at("merchant_events"), merchant_events);
+  EXPECT_EQ(stream.at("waiting_for_merchant"), waiting);
+  EXPECT_GT(waiting, 0u);
+  std::size_t payouts_rejected = 0;
+  for (const auto& d : out.truth.at("dead_letters"))
+    payouts_rejected += d.at("stream") == "payouts";
+  EXPECT_EQ(stream.at("payouts_recorded"), payouts - payouts_rejected);
   EXPECT_EQ(stream.at("messages"), out.messages.size());
-  EXPECT_EQ(out.messages.size(), rp.applied + rp.exact + rp.business + parked + rejected);
+  EXPECT_EQ(out.messages.size(), rp.applied + rp.exact + rp.business + parked + rejected +
+                                     merchant_events +
+                                     stream.at("payouts_recorded").get<std::size_t>());
 
   // Refund lines that span receipts, lines refunded twice, refunds of shipped units.
   EXPECT_GT(rp.spanning_refunds, 5u);
@@ -415,7 +620,7 @@ TEST(Gen, ReplayMatchesTruth) {
   // Roughly the asked shares.
   EXPECT_NEAR(static_cast<double>(rp.exact) / static_cast<double>(rp.applied), 0.05, 0.005);
   EXPECT_EQ(rp.business, 20u);
-  EXPECT_EQ(parked, 4u);
+  EXPECT_EQ(parked, 4u + waiting);  // four orphans, and the unknown merchants' orders
 }
 
 TEST(Gen, ReplayMatchesTruthOverSeeds) {
@@ -463,9 +668,24 @@ TEST(Gen, DeliveryOrder) {
   // Bad extras come after the payment they are judged against.
   for (const auto& d : out.truth.at("dead_letters")) {
     const std::string code = d.at("error_code");
+    if (d.at("stream") == "payouts") continue;
     if (code == "missing_contact" || code == "invalid_inn" || code == "invalid_kpp") continue;
     const auto& o = rp.orders.at(d.at("order_id"));
     EXPECT_GT(d.at("index").get<std::size_t>(), o.payment_index) << d.dump();
+  }
+  // Merchant events first, payouts last, order events between.
+  std::size_t first_order = out.messages.size(), last_order = 0;
+  for (std::size_t i = 0; i < out.messages.size(); ++i) {
+    if (!order_stream(out.messages[i].stream)) continue;
+    first_order = std::min(first_order, i);
+    last_order = i;
+  }
+  for (std::size_t i = 0; i < out.messages.size(); ++i) {
+    if (out.messages[i].stream == Stream::merchants) {
+      EXPECT_LT(i, first_order);
+    } else if (out.messages[i].stream == Stream::payouts) {
+      EXPECT_GT(i, last_order);
+    }
   }
   // Deliveries interleave orders: consecutive messages rarely share a key.
   std::size_t same = 0;
@@ -486,6 +706,7 @@ TEST(Gen, EveryBadKindIsMadeAndCounted) {
     const Message& m = out.messages.at(d.at("index").get<std::size_t>());
     EXPECT_EQ(stream_name(m.stream), d.at("stream").get<std::string>());
     EXPECT_EQ(m.key, d.at("key").get<std::string>());
+    if (m.stream == Stream::payouts) continue;  // Gen.Payouts
     const std::string order_id = d.at("order_id");
     SCOPED_TRACE(code + ": " + m.value);
     if (code == "invalid_encoding") {
@@ -651,7 +872,10 @@ TEST(Gen, InvoiceboxStateAndRecon) {
   }
   for (const auto& [id, o] : rp.orders) {
     if (!o.parked.empty()) add(id, "orphan_event", 0, 0);
+    if (o.waits_for_merchant) add(id, "unknown_merchant", 0, 0);
   }
+  payout_findings(out, rp, add);
+  fund_findings(out, rp, add);
   std::sort(recon.begin(), recon.end(), [](const json& a, const json& b) {
     return std::make_pair(a.at("order_id").get<std::string>(), a.at("kind").get<std::string>()) <
            std::make_pair(b.at("order_id").get<std::string>(), b.at("kind").get<std::string>());
@@ -661,6 +885,7 @@ TEST(Gen, InvoiceboxStateAndRecon) {
   std::map<std::string, std::size_t> kinds;
   for (const auto& r : recon) ++kinds[r.at("kind")];
   for (const char* kind : kReconKinds) EXPECT_GE(kinds[kind], 2u) << kind;
+  for (const char* kind : kPartnerKinds) EXPECT_GE(kinds[kind], 2u) << kind;
   std::set<std::string> statuses;
   for (const auto& [id, o] : ib) statuses.insert(o.status);
   EXPECT_EQ(statuses, (std::set<std::string>{"completed", "created", "expired"}));
@@ -720,7 +945,223 @@ TEST(Gen, ContentCoversTheContract) {
   EXPECT_EQ(inn_lengths, (std::set<std::string>{"10", "12"}));
   EXPECT_GT(kpp, 0u);
   EXPECT_NEAR(static_cast<double>(legal) / static_cast<double>(legal + private_), 0.2, 0.04);
-  EXPECT_EQ(merchants.size(), 20u);
+  // Twenty shops with merchant events, and one each for the orders of unknown merchants.
+  EXPECT_EQ(merchants.size(),
+            20u + out.truth.at("partner_flows").at("unknown_merchants").get<std::size_t>());
+}
+
+// Every merchant event by the contract's rules (schemas/merchant.v1.json and the checksum), in
+// occurred_at order; each order's merchant activated no later than the order's first event,
+// except the unknown merchants'; each merchant.updated strictly between two of its payments.
+TEST(Gen, MerchantEvents) {
+  const Output& out = big();
+  const Replay rp = replay(out);
+  contract::SchemaValidator schema("merchant.v1.json");
+  std::map<std::string, std::string> activated;              // merchant -> occurred_at
+  std::vector<std::pair<std::string, std::string>> updates;  // merchant, occurred_at
+  std::set<std::string> event_ids;
+  std::string last;
+  std::size_t sole_traders = 0, with_partner = 0, with_edo = 0, five_phones = 0;
+  for (const Message& m : out.messages) {
+    if (m.stream != Stream::merchants) continue;
+    const json ev = json::parse(m.value);
+    SCOPED_TRACE(m.value);
+    EXPECT_EQ(schema.problems(ev), std::nullopt);
+    EXPECT_EQ(m.key, ev.at("merchant_id").get<std::string>());
+    EXPECT_EQ(ev.at("schema_version"), 1);
+    EXPECT_TRUE(event_ids.insert(ev.at("event_id")).second);
+    const std::string at = ev.at("occurred_at");
+    EXPECT_GE(at, last) << "published in occurred_at order";
+    last = at;
+    const std::string inn = ev.at("inn");
+    EXPECT_TRUE(core::valid_inn(inn)) << inn;
+    if (inn.size() == 10) {
+      ASSERT_TRUE(ev.contains("kpp"));
+      EXPECT_TRUE(core::valid_kpp(ev.at("kpp").get<std::string>()));
+    } else {
+      EXPECT_EQ(inn.size(), 12u);
+      EXPECT_FALSE(ev.contains("kpp")) << "a sole trader has no KPP";
+      ++sole_traders;
+    }
+    const auto& phones = ev.at("phones");
+    ASSERT_TRUE(phones.size() >= 1 && phones.size() <= 5);
+    five_phones += phones.size() == 5;
+    for (const auto& p : phones) {
+      const std::string phone = p;
+      EXPECT_TRUE(phone.size() == 12 && phone.substr(0, 2) == "+7" && all_digits(phone.substr(2)));
+    }
+    EXPECT_FALSE(ev.at("name").get<std::string>().empty());
+    EXPECT_NE(ev.at("email").get<std::string>().find('@'), std::string::npos);
+    EXPECT_FALSE(ev.at("site_url").get<std::string>().empty());
+    with_partner += ev.contains("partner_id");
+    with_edo += ev.contains("edo_participant_id");
+    if (ev.at("event_type") == "merchant.activated") {
+      EXPECT_TRUE(activated.emplace(ev.at("merchant_id"), at).second) << "activated once";
+    } else {
+      EXPECT_EQ(ev.at("event_type"), "merchant.updated");
+      EXPECT_TRUE(activated.count(ev.at("merchant_id"))) << "updated after its activation";
+      updates.emplace_back(ev.at("merchant_id"), at);
+    }
+  }
+  EXPECT_EQ(activated.size(), 20u);
+  EXPECT_GT(sole_traders, 0u);
+  EXPECT_GT(with_partner, 0u);
+  EXPECT_LT(with_partner, activated.size());
+  EXPECT_GT(with_edo, 0u);
+  EXPECT_GT(five_phones, 0u);
+  EXPECT_GE(updates.size(), 2u);
+  EXPECT_EQ(out.truth.at("partner_flows").at("merchant_updates"), updates.size());
+
+  // Each order's first event against its merchant's activation.
+  std::map<std::string, std::pair<std::string, std::string>> first;  // order -> merchant, time
+  for (const Message& m : out.messages) {
+    if (!order_stream(m.stream) || !valid_utf8(m.value) || !json::accept(m.value)) continue;
+    const json ev = json::parse(m.value);
+    if (!ev.contains("merchant_id") || !ev.contains("order_id")) continue;
+    auto [it, fresh] = first.emplace(ev.at("order_id"),
+                                     std::make_pair(ev.at("merchant_id"), ev.at("occurred_at")));
+    if (!fresh)
+      it->second.second = std::min(it->second.second, ev.at("occurred_at").get<std::string>());
+  }
+  std::set<std::string> unknown;
+  for (const auto& r : out.truth.at("recon"))
+    if (r.at("kind") == "unknown_merchant") unknown.insert(r.at("order_id"));
+  EXPECT_GE(unknown.size(), 2u);
+  for (const auto& [order, mt] : first) {
+    const auto it = activated.find(mt.first);
+    if (unknown.count(order)) {
+      EXPECT_TRUE(it == activated.end()) << order << ": its merchant never comes";
+      EXPECT_TRUE(rp.orders.at(order).waits_for_merchant);
+    } else {
+      ASSERT_TRUE(it != activated.end()) << order;
+      EXPECT_LE(it->second, mt.second) << order;
+    }
+  }
+  // merchant.updated strictly between two applied payments of its merchant.
+  std::map<std::string, std::vector<std::string>> payments;
+  for (const auto& [id, o] : rp.orders)
+    if (o.paid) payments[o.payment.at("merchant_id")].push_back(o.payment.at("occurred_at"));
+  for (const auto& [merchant, at] : updates) {
+    const auto& times = payments[merchant];
+    EXPECT_TRUE(std::any_of(times.begin(), times.end(), [&](const auto& t) { return t < at; }) &&
+                std::any_of(times.begin(), times.end(), [&](const auto& t) { return t > at; }))
+        << merchant << " " << at;
+  }
+}
+
+// Every payout by the contract's rules; amount = the sum of net except the ones kassa must
+// dead-letter; each order kassa applied is paid out, bar the injected cases.
+TEST(Gen, Payouts) {
+  const Output& out = big();
+  const Replay rp = replay(out);
+  contract::SchemaValidator schema("payout.completed.v1.json");
+  std::map<std::size_t, std::string> dead;
+  for (const auto& d : out.truth.at("dead_letters"))
+    if (d.at("stream") == "payouts") dead[d.at("index")] = d.at("error_code");
+  std::map<std::string, std::string> partner;  // merchant -> partner_id of its activation
+  for (const Message& m : out.messages) {
+    if (m.stream != Stream::merchants) continue;
+    const json ev = json::parse(m.value);
+    if (ev.at("event_type") == "merchant.activated")
+      partner[ev.at("merchant_id")] = ev.value("partner_id", "");
+  }
+  std::set<std::pair<std::string, std::string>> payout_ids;
+  std::set<std::string> event_ids;
+  std::string last;
+  std::size_t recorded = 0, rejected = 0, adjustments = 0;
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < out.messages.size(); ++i) {
+    const Message& m = out.messages[i];
+    if (m.stream != Stream::payouts) continue;
+    const json ev = json::parse(m.value);
+    SCOPED_TRACE(m.value.substr(0, 300));
+    EXPECT_EQ(schema.problems(ev), std::nullopt);
+    EXPECT_EQ(m.key, ev.at("merchant_id").get<std::string>());
+    EXPECT_EQ(ev.value("partner_id", ""), partner.at(m.key));
+    EXPECT_TRUE(event_ids.insert(ev.at("event_id")).second);
+    EXPECT_GE(ev.at("occurred_at").get<std::string>(), last) << "in occurred_at order";
+    last = ev.at("occurred_at");
+    std::int64_t sum = 0;
+    std::set<std::string> orders;
+    for (const auto& l : ev.at("orders")) {
+      const std::int64_t paid = l.at("paid"), refunded = l.at("refunded"),
+                         commission = l.at("commission"), net = l.at("net");
+      EXPECT_EQ(net, paid - refunded - commission);
+      EXPECT_TRUE(orders.insert(l.at("order_id")).second) << "an order once per payout";
+      EXPECT_GE(commission, 0);
+      EXPECT_LE(commission, std::max<std::int64_t>(0, paid - refunded));
+      adjustments += paid == 0 && net < 0;
+      const auto it = rp.orders.find(l.at("order_id"));
+      if (it != rp.orders.end() && it->second.paid && paid > 0) {
+        EXPECT_GE(ev.at("occurred_at").get<std::string>(),
+                  it->second.payment.at("occurred_at").get<std::string>())
+            << "paid out after it was paid";
+      }
+      sum += net;
+    }
+    const std::int64_t amount = ev.at("amount");
+    EXPECT_GE(amount, 0);
+    if (dead.count(i)) {
+      EXPECT_EQ(dead[i], "amount_mismatch");
+      EXPECT_NE(amount, sum);
+      ++rejected;
+      continue;
+    }
+    EXPECT_EQ(amount, sum);
+    EXPECT_TRUE(payout_ids.emplace(m.key, ev.at("payout_id")).second) << "payout_id per merchant";
+    ++recorded;
+    total += amount;
+  }
+  EXPECT_GE(rejected, 2u);
+  EXPECT_EQ(dead.size(), rejected);
+  EXPECT_GT(adjustments, 0u) << "refunds after a payout come off a later one";
+  EXPECT_GT(recorded, 50u);
+  const json& summary = out.truth.at("partner_flows");
+  EXPECT_EQ(summary.at("payouts"), recorded);
+  EXPECT_EQ(summary.at("payouts_rejected"), rejected);
+  EXPECT_EQ(summary.at("payouts_amount"), total);
+}
+
+// The truth names every injected case once, kind by kind, over several seeds and sizes.
+TEST(Gen, InjectedPartnerCasesAreInTheTruth) {
+  for (const auto& [seed, orders] :
+       {std::pair<std::uint64_t, int>{42, 2000}, {7, 600}, {2026, 4000}, {5, 120}}) {
+    Options o;
+    o.seed = seed;
+    o.orders = orders;
+    o.unknown_merchant_rate = 0.002;
+    const Output out = generate(o);
+    std::map<std::string, std::size_t> kinds;
+    for (const auto& r : out.truth.at("recon")) ++kinds[r.at("kind")];
+    const json& injected = out.truth.at("partner_flows").at("injected");
+    for (const char* kind : kPartnerKinds) {
+      EXPECT_EQ(kinds[kind], injected.at(kind).get<std::size_t>()) << seed << " " << kind;
+      if (orders >= 500) {
+        EXPECT_GE(kinds[kind], 2u) << seed << " " << kind;
+      }
+    }
+    std::size_t bad = 0;
+    for (const auto& d : out.truth.at("dead_letters")) bad += d.at("stream") == "payouts";
+    EXPECT_EQ(bad, injected.at("bad_payouts").get<std::size_t>()) << seed;
+    // An unknown merchant's order is also waiting (orphan_event) and unpaid in kassa.
+    std::map<std::string, std::set<std::string>> by_order;
+    for (const auto& r : out.truth.at("recon")) by_order[r.at("order_id")].insert(r.at("kind"));
+    for (const auto& [id, k] : by_order) {
+      if (!k.count("unknown_merchant")) continue;
+      EXPECT_EQ(k, (std::set<std::string>{"missing_in_kassa", "orphan_event", "unknown_merchant"}))
+          << id;
+    }
+  }
+  // Rates of zero inject nothing.
+  Options none;
+  none.orders = 1000;
+  none.unknown_merchant_rate = none.payout_mismatch_rate = none.paid_out_twice_rate = 0;
+  none.payout_unknown_order_rate = none.not_paid_out_rate = none.bad_payout_rate = 0;
+  none.fund_mismatch_rate = 0;
+  const Output out = generate(none);
+  for (const auto& r : out.truth.at("recon"))
+    for (const char* kind : kPartnerKinds) EXPECT_NE(r.at("kind"), kind) << r.dump();
+  for (const auto& d : out.truth.at("dead_letters")) EXPECT_NE(d.at("stream"), "payouts");
 }
 
 TEST(Gen, SmallAndExtremeOptions) {
@@ -729,6 +1170,7 @@ TEST(Gen, SmallAndExtremeOptions) {
   const Output empty = generate(o);
   EXPECT_TRUE(empty.messages.empty());
   EXPECT_TRUE(empty.invoicebox_state.empty());
+  EXPECT_TRUE(empty.fund_operations.empty());
   EXPECT_EQ(empty.truth.at("stream").at("messages"), 0);
 
   for (const int orders : {1, 7, 60}) {
@@ -762,6 +1204,12 @@ TEST(Gen, RejectsBadOptions) {
   EXPECT_THROW(generate(o), std::invalid_argument);
   o = Options{};
   o.legal_share = std::nan("");
+  EXPECT_THROW(generate(o), std::invalid_argument);
+  o = Options{};
+  o.fund_mismatch_rate = -0.1;
+  EXPECT_THROW(generate(o), std::invalid_argument);
+  o = Options{};
+  o.bad_payout_rate = 2;
   EXPECT_THROW(generate(o), std::invalid_argument);
   o = Options{};
   o.from = "2025-12-24";

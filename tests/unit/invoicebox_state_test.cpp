@@ -251,5 +251,98 @@ TEST(InvoiceboxState, GeneratorExportParses) {
   EXPECT_GT(refunds, 0);
 }
 
+// A guarantee-fund operation (contract §6) with one field replaced or, for nullptr, left out.
+std::string fund_line(const std::string& name = "", const char* value = nullptr) {
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"objectType", "\"guaranteeFundOperation\""},
+      {"id", "\"5b1e8a3c-1f0e-4c55-9a0b-2d9e7c4f6a11\""},
+      {"partnerId", "\"a4f1c2d3-5e6f-4a7b-8c9d-0e1f2a3b4c5d\""},
+      {"partnerOperationId", "\"0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b\""},
+      {"orderId", std::string("\"") + kId + "\""},
+      {"type", "\"debit\""},
+      {"amount", "371.88"},
+      {"createdAt", "\"2026-01-09T15:00:00+03:00\""},
+  };
+  std::string out = "{";
+  for (const auto& [key, text] : fields) {
+    if (key == name && value == nullptr) continue;
+    if (out.size() > 1) out += ",";
+    out += "\"" + key + "\":" + (key == name ? std::string(value) : text);
+  }
+  return out + "}";
+}
+
+TEST(InvoiceboxState, GuaranteeFundOperations) {
+  struct Row {
+    std::string line;
+    std::string type;
+    core::Kopecks amount;
+    const char* created;  // UTC, or nullptr when the line has none
+    const char* why;
+  };
+  const Row rows[] = {
+      {fund_line(), "debit", 37188, "2026-01-09T12:00:00Z",
+       "a payment confirmed from the fund; +03:00 is converted to UTC"},
+      {fund_line("type", "\"credit\""), "credit", 37188, "2026-01-09T12:00:00Z",
+       "the money returned to the fund"},
+      {fund_line("amount", "100"), "debit", 10000, "2026-01-09T12:00:00Z",
+       "whole rubles, exactly as orders' amounts"},
+      {fund_line("amount", "0.29"), "debit", 29, "2026-01-09T12:00:00Z",
+       "from the text, never through a double"},
+      {fund_line("createdAt", nullptr), "debit", 37188, nullptr, "createdAt is optional"},
+      {fund_line("id", "\"5B1E8A3C-1F0E-4C55-9A0B-2D9E7C4F6A11\""), "debit", 37188,
+       "2026-01-09T12:00:00Z", "uuids in upper case are stored lower-case"},
+  };
+  for (const auto& row : rows) {
+    const auto result = parse_state_line(row.line);
+    const auto* op = std::get_if<FundOperation>(&result);
+    ASSERT_NE(op, nullptr) << row.why << ": " << row.line;
+    EXPECT_EQ(op->id, "5b1e8a3c-1f0e-4c55-9a0b-2d9e7c4f6a11") << row.why;
+    EXPECT_EQ(op->partner_id, "a4f1c2d3-5e6f-4a7b-8c9d-0e1f2a3b4c5d") << row.why;
+    EXPECT_EQ(op->partner_operation_id, "0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b") << row.why;
+    EXPECT_EQ(op->order_id, kId) << row.why;
+    EXPECT_EQ(op->type, row.type) << row.why;
+    EXPECT_EQ(op->amount, row.amount) << row.why;
+    if (row.created)
+      EXPECT_EQ(core::format_utc(op->created_at.value()), row.created) << row.why;
+    else
+      EXPECT_EQ(op->created_at, std::nullopt) << row.why;
+  }
+  // An order is still an order, and the orders-only parser refuses a fund operation.
+  EXPECT_TRUE(std::holds_alternative<InvoiceboxOrder>(parse_state_line(order_line())));
+  const auto as_order = parse_invoicebox_line(fund_line());
+  ASSERT_TRUE(std::holds_alternative<LineError>(as_order));
+  EXPECT_EQ(std::get<LineError>(as_order).reason, "a guarantee-fund operation, not an order");
+}
+
+TEST(InvoiceboxState, BadFundOperationsHaveAReason) {
+  const BadCase cases[] = {
+      {fund_line("type", "\"refund\""), "type must be debit or credit: \"refund\""},
+      {fund_line("type", "\"DEBIT\""), "type must be debit or credit: \"DEBIT\""},
+      {fund_line("type", "1"), "type must be debit or credit: 1"},
+      {fund_line("type", nullptr), "missing type"},
+      {fund_line("amount", "1.005"), "amount has more than two decimals: 1.005"},
+      {fund_line("amount", "-5.00"), "amount is negative: -5.00"},
+      {fund_line("amount", "\"5.00\""), "amount is not a number: \"5.00\""},
+      {fund_line("amount", "5e2"), "amount in exponent form is not accepted: 5e2"},
+      {fund_line("amount", nullptr), "missing amount"},
+      {fund_line("id", nullptr), "missing id"},
+      {fund_line("partnerId", nullptr), "missing partnerId"},
+      {fund_line("partnerOperationId", nullptr), "missing partnerOperationId"},
+      {fund_line("orderId", nullptr), "missing orderId"},
+      {fund_line("orderId", "null"), "missing orderId"},
+      {fund_line("orderId", "\"M13-0000001\""), "orderId is not a uuid: \"M13-0000001\""},
+      {fund_line("partnerId", "{}"), "partnerId is not a uuid: an object"},
+      {fund_line("createdAt", "\"2026-01-09 15:00:00\""),
+       "createdAt is not an ISO 8601 time with offset: \"2026-01-09 15:00:00\""},
+  };
+  for (const auto& c : cases) {
+    const auto result = parse_state_line(c.line);
+    const auto* error = std::get_if<LineError>(&result);
+    ASSERT_NE(error, nullptr) << "accepted: " << c.line;
+    EXPECT_EQ(error->reason, c.reason) << c.line;
+  }
+}
+
 }  // namespace
 }  // namespace kassa::contract

@@ -8,6 +8,7 @@ namespace kassa::core {
 namespace {
 
 constexpr auto kGrace = std::chrono::hours(24);
+constexpr auto kPayoutGrace = std::chrono::hours(72);
 const UtcTime kAsOf = *parse_utc("2026-01-10T12:00:00Z");
 
 // Both sides agree: a private buyer paid 1000.00, 250.00 went back, receipts all issued.
@@ -181,7 +182,7 @@ TEST(Recon, EachSituationGivesItsExceptions) {
        {}},
   };
   for (const auto& c : cases) {
-    const auto found = classify(c.facts, kAsOf, kGrace);
+    const auto found = classify(c.facts, kAsOf, kGrace, kPayoutGrace);
     ASSERT_EQ(found.size(), c.expected.size()) << c.why;
     for (std::size_t i = 0; i < found.size(); ++i) {
       EXPECT_EQ(recon_kind_name(found[i].kind), recon_kind_name(c.expected[i].kind)) << c.why;
@@ -193,6 +194,234 @@ TEST(Recon, EachSituationGivesItsExceptions) {
       EXPECT_FALSE(found[i].detail.empty()) << c.why;
     }
   }
+}
+
+// Partner flows (contract section 6). The order of agreed() (paid 1000.00 on 5 January, 250.00
+// refunded on 6 January) was paid out on 7 January in one payout: 1000.00 paid, 250.00 refunded,
+// as kassa's ledger stood then. The buyer paid by card; Invoicebox's fund export is loaded.
+ReconFacts paid_out() {
+  ReconFacts f = agreed();
+  f.paid_at = parse_utc("2026-01-05T10:00:00Z");
+  f.payouts_recorded = true;
+  f.payout_lines = f.payout_lines_paid = 1;
+  f.payout_paid = 100000, f.payout_refunded = 25000;
+  f.last_payout_at = parse_utc("2026-01-07T09:00:00Z");
+  f.last_payout_id = "PO-0107";
+  f.paid_as_of_payout = 100000, f.refunded_as_of_payout = 25000;
+  f.funds_imported = true;
+  return f;
+}
+
+template <typename Change>
+ReconFacts paid_out_with(Change change) {
+  ReconFacts f = paid_out();
+  change(f);
+  return f;
+}
+
+// In no payout yet.
+void not_in_a_payout(ReconFacts& f) {
+  f.payout_lines = f.payout_lines_paid = 0, f.payout_paid = f.payout_refunded = 0;
+  f.last_payout_at.reset(), f.last_payout_id.clear();
+  f.paid_as_of_payout = f.refunded_as_of_payout = 0;
+}
+
+// Nobody paid kassa for the order, and Invoicebox does not say it is paid either.
+void unpaid(ReconFacts& f) {
+  f.kassa_paid = false, f.kassa_amount = f.kassa_refunded = 0, f.paid_at.reset();
+  f.receipts_owed = f.receipts_issued = 0;
+  f.invoicebox_status = "created", f.invoicebox_refunded = 0;
+  not_in_a_payout(f);
+}
+
+// Paid from partner P's guarantee fund: the fund debited 1000.00 and got 250.00 back.
+void from_the_fund(ReconFacts& f) {
+  f.payment_method = "guarantee_fund", f.partner_id = "a4f1c2d3-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+  f.fund_operations = 2, f.fund_debits = 100000, f.fund_credits = 25000;
+  f.fund_partner_id = f.partner_id;
+}
+
+TEST(Recon, PartnerFlowsEachSituationGivesItsExceptions) {
+  const Case cases[] = {
+      {"paid, refunded and paid out as the ledger stood: matched", paid_out(), {}},
+
+      // payout_unknown_order
+      {"a payout pays out 1000.00 for an order kassa has no payment for",
+       paid_out_with([](ReconFacts& f) {
+         unpaid(f);
+         f.payout_lines = f.payout_lines_paid = 1, f.payout_paid = 100000;
+         f.last_payout_at = parse_utc("2026-01-07T09:00:00Z"), f.last_payout_id = "PO-0107";
+       }),
+       {{ReconKind::payout_unknown_order, 0, 100000, -100000}}},
+      {"near miss: an unpaid order that no payout names", paid_out_with(unpaid), {}},
+
+      // paid_out_twice
+      {"the payment of 1000.00 is counted in two payouts",
+       paid_out_with(
+           [](ReconFacts& f) { f.payout_lines = f.payout_lines_paid = 2, f.payout_paid = 200000; }),
+       {{ReconKind::paid_out_twice, 100000, 200000, -100000}}},
+      {"near miss: a second payout only passes on the refund (paid 0 there)",
+       paid_out_with([](ReconFacts& f) { f.payout_lines = 2; }),
+       {}},
+
+      // payout_mismatch
+      {"the payout paid 999.00 of a 1000.00 payment: 1.00 short",
+       paid_out_with([](ReconFacts& f) { f.payout_paid = 99900; }),
+       {{ReconKind::payout_mismatch, 75000, 74900, 100}}},
+      {"the refund came before the payout, but the payout did not deduct it",
+       paid_out_with([](ReconFacts& f) { f.payout_refunded = 0; }),
+       {{ReconKind::payout_mismatch, 75000, 100000, -25000}}},
+      {"near miss: the refund came after the last payout; the next payout will deduct it",
+       paid_out_with([](ReconFacts& f) { f.refunded_as_of_payout = 0, f.payout_refunded = 0; }),
+       {}},
+      {"near miss: a later payout corrects an earlier one; together they match",
+       paid_out_with([](ReconFacts& f) {
+         f.payout_lines = 2, f.last_payout_id = "PO-0108";
+         f.last_payout_at = parse_utc("2026-01-08T09:00:00Z");
+       }),
+       {}},
+
+      // not_paid_out
+      {"paid 5 January 10:00, 750.00 left after the refund, and in no payout 72 h on",
+       paid_out_with(not_in_a_payout),
+       {{ReconKind::not_paid_out, 75000, 0, 75000}}},
+      {"near miss: paid exactly 72 h before the run: the payout is not late yet",
+       paid_out_with([](ReconFacts& f) {
+         not_in_a_payout(f);
+         f.paid_at = parse_utc("2026-01-07T12:00:00Z");
+       }),
+       {}},
+      {"one second earlier it is late",
+       paid_out_with([](ReconFacts& f) {
+         not_in_a_payout(f);
+         f.paid_at = parse_utc("2026-01-07T11:59:59Z");
+       }),
+       {{ReconKind::not_paid_out, 75000, 0, 75000}}},
+      {"near miss: wholly refunded, nothing is left to pay out",
+       paid_out_with([](ReconFacts& f) {
+         not_in_a_payout(f);
+         f.kassa_refunded = f.invoicebox_refunded = 100000;
+       }),
+       {}},
+      {"near miss: kassa has recorded no payout at all yet (the payouts topic is not fed)",
+       paid_out_with([](ReconFacts& f) {
+         not_in_a_payout(f);
+         f.payouts_recorded = false;
+       }),
+       {}},
+
+      // fund_mismatch
+      {"near miss: paid from the fund, the fund debited 1000.00 and was credited 250.00",
+       paid_out_with(from_the_fund),
+       {}},
+      {"paid from the fund and 250.00 refunded, but the fund got no credit",
+       paid_out_with([](ReconFacts& f) {
+         from_the_fund(f);
+         f.fund_operations = 1, f.fund_credits = 0;
+       }),
+       {{ReconKind::fund_mismatch, 75000, 100000, -25000}}},
+      {"paid from the fund, but the fund has no debit at all",
+       paid_out_with([](ReconFacts& f) {
+         from_the_fund(f);
+         f.fund_operations = 0, f.fund_debits = f.fund_credits = 0;
+       }),
+       {{ReconKind::fund_mismatch, 75000, 0, 75000}}},
+      {"the fund debited 990.00 for a 1000.00 payment",
+       paid_out_with([](ReconFacts& f) {
+         from_the_fund(f);
+         f.fund_debits = 99000;
+       }),
+       {{ReconKind::fund_mismatch, 75000, 74000, 1000}}},
+      {"a fund debit of 1000.00 for an order the buyer paid by card",
+       paid_out_with([](ReconFacts& f) {
+         f.fund_operations = 1, f.fund_debits = 100000;
+         f.fund_partner_id = "a4f1c2d3-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+       }),
+       {{ReconKind::fund_mismatch, 0, 100000, -100000}}},
+      {"a fund debit of 1000.00 for an order kassa has no payment for",
+       paid_out_with([](ReconFacts& f) {
+         unpaid(f);
+         f.fund_operations = 1, f.fund_debits = 100000;
+       }),
+       {{ReconKind::fund_mismatch, 0, 100000, -100000}}},
+      {"near miss: paid from the fund, but no fund export was ever loaded",
+       paid_out_with([](ReconFacts& f) {
+         from_the_fund(f);
+         f.funds_imported = false, f.fund_operations = 0, f.fund_debits = f.fund_credits = 0;
+       }),
+       {}},
+
+      // unknown_merchant (also orphan_event, as the contract says)
+      {"the payment and a shipment have waited 25 hours for a merchant that never came",
+       paid_out_with([](ReconFacts& f) {
+         unpaid(f);
+         f.waiting_events = 2, f.waiting_since = parse_utc("2026-01-09T11:00:00Z");
+         f.waiting_merchant_id = "407c78be-225f-433c-800b-f1849c9a68bb";
+       }),
+       {{ReconKind::orphan_event, 0, 0, 0}, {ReconKind::unknown_merchant, 0, 0, 0}}},
+      {"near miss: waiting for the merchant exactly 24 hours is within the grace period",
+       paid_out_with([](ReconFacts& f) {
+         unpaid(f);
+         f.waiting_events = 2, f.waiting_since = parse_utc("2026-01-09T12:00:00Z");
+         f.waiting_merchant_id = "407c78be-225f-433c-800b-f1849c9a68bb";
+       }),
+       {}},
+      {"near miss: a shipment waits for its payment, not for a merchant: orphan_event only",
+       paid_out_with([](ReconFacts& f) {
+         unpaid(f);
+         f.waiting_events = 1, f.waiting_since = parse_utc("2026-01-09T11:00:00Z");
+       }),
+       {{ReconKind::orphan_event, 0, 0, 0}}},
+  };
+  for (const auto& c : cases) {
+    const auto found = classify(c.facts, kAsOf, kGrace, kPayoutGrace);
+    ASSERT_EQ(found.size(), c.expected.size()) << c.why;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      EXPECT_EQ(recon_kind_name(found[i].kind), recon_kind_name(c.expected[i].kind)) << c.why;
+      EXPECT_EQ(found[i].kassa_amount, c.expected[i].kassa) << c.why;
+      EXPECT_EQ(found[i].invoicebox_amount, c.expected[i].invoicebox) << c.why;
+      EXPECT_EQ(found[i].delta, c.expected[i].delta) << c.why;
+      EXPECT_EQ(found[i].delta, found[i].kassa_amount - found[i].invoicebox_amount)
+          << c.why << ": delta is kassa - Invoicebox";
+      EXPECT_FALSE(found[i].detail.empty()) << c.why;
+    }
+  }
+}
+
+// What finance reads in the detail: which figures differ, both sides, and where to look.
+TEST(Recon, PartnerFlowDetailsSayWhatDiffers) {
+  auto detail = [](const ReconFacts& f) {
+    const auto found = classify(f, kAsOf, kGrace, kPayoutGrace);
+    return found.empty() ? std::string() : found.back().detail;
+  };
+  EXPECT_EQ(detail(paid_out_with([](ReconFacts& f) { f.payout_refunded = 0; })),
+            "refunded differs: payouts paid 1000.00, refunded 0.00; kassa's ledger as of the last "
+            "PO-0107 of 2026-01-07T09:00:00Z paid 1000.00, refunded 250.00");
+  EXPECT_EQ(detail(paid_out_with([](ReconFacts& f) {
+              f.payout_paid = 99900, f.payout_refunded = 0;
+            })).rfind("paid and refunded differ: ", 0),
+            0u);
+  EXPECT_EQ(detail(paid_out_with(not_in_a_payout)),
+            "paid 2026-01-05T10:00:00Z, in no payout; 50 h past the payout grace");
+  EXPECT_EQ(detail(paid_out_with([](ReconFacts& f) {
+              from_the_fund(f);
+              f.fund_operations = 1, f.fund_credits = 0;
+            })),
+            "guarantee-fund payment of partner a4f1c2d3-5e6f-4a7b-8c9d-0e1f2a3b4c5d: no fund "
+            "credit for refunds of 250.00");
+  EXPECT_EQ(detail(paid_out_with([](ReconFacts& f) {
+              f.fund_operations = 1, f.fund_debits = 100000;
+              f.fund_partner_id = "a4f1c2d3-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+            })),
+            "1 fund operation(s) of partner a4f1c2d3-5e6f-4a7b-8c9d-0e1f2a3b4c5d (debits 1000.00, "
+            "credits 0.00) without a guarantee-fund payment: kassa's payment is by card");
+  EXPECT_EQ(detail(paid_out_with([](ReconFacts& f) {
+              unpaid(f);
+              f.waiting_events = 2, f.waiting_since = parse_utc("2026-01-09T11:00:00Z");
+              f.waiting_merchant_id = "407c78be-225f-433c-800b-f1849c9a68bb";
+            })),
+            "2 event(s) waiting for merchant 407c78be-225f-433c-800b-f1849c9a68bb since "
+            "2026-01-09T11:00:00Z");
 }
 
 TEST(Recon, AReceiptIsDueByTheEndOfTheMoscowDayAfterItsSettlement) {
@@ -212,7 +441,7 @@ TEST(Recon, AReceiptIsDueByTheEndOfTheMoscowDayAfterItsSettlement) {
                               f.receipts_unregistered = 2;
                               f.oldest_unregistered = parse_utc("2026-01-08T20:59:00Z");
                             }),
-                            kAsOf, kGrace);
+                            kAsOf, kGrace, kPayoutGrace);
   ASSERT_EQ(gap.size(), 1u);
   // With a receipt missing too, still one exception of the order, saying both.
   const auto both = classify(with([](ReconFacts& f) {
@@ -220,7 +449,7 @@ TEST(Recon, AReceiptIsDueByTheEndOfTheMoscowDayAfterItsSettlement) {
                                f.receipts_unregistered = 1;
                                f.oldest_unregistered = parse_utc("2026-01-01T10:00:00Z");
                              }),
-                             kAsOf, kGrace);
+                             kAsOf, kGrace, kPayoutGrace);
   ASSERT_EQ(both.size(), 1u);
   EXPECT_EQ(both[0].detail.find("1 of 3 receipts not issued; 1 receipt(s) not registered"), 0u)
       << both[0].detail;
@@ -232,7 +461,10 @@ TEST(Recon, AReceiptIsDueByTheEndOfTheMoscowDayAfterItsSettlement) {
 TEST(Recon, KindNamesAreTheContractsWords) {
   const char* names[] = {"missing_in_kassa", "missing_in_invoicebox", "amount_mismatch",
                          "refund_mismatch",  "customer_mismatch",     "orphan_event",
-                         "fiscal_gap"};
+                         "fiscal_gap",       "payout_mismatch",       "not_paid_out",
+                         "paid_out_twice",   "payout_unknown_order",  "fund_mismatch",
+                         "unknown_merchant"};
+  static_assert(std::size(names) == kReconKinds);
   for (int i = 0; i < kReconKinds; ++i)
     EXPECT_EQ(recon_kind_name(static_cast<ReconKind>(i)), names[i]);
 }

@@ -4,6 +4,7 @@
 
 #include "app/clock.hpp"
 #include "app/packages.hpp"
+#include "store/merchant_store.hpp"
 #include "support/log.hpp"
 
 namespace kassa::app {
@@ -48,6 +49,7 @@ ingest::Outputs outputs_of(const Config& config) {
   outputs.atol_callback_url = config.atol_callback_url;
   outputs.documents = config.topic_documents;
   outputs.dlq_max_bytes = config.dlq_max_bytes;
+  outputs.wait_for_merchant = config.unknown_merchant == Config::UnknownMerchant::wait;
   return outputs;
 }
 
@@ -57,7 +59,8 @@ BatchWriter::BatchWriter(const Config& config, Metrics& metrics, const std::atom
       stop_(stop),
       hooks_(std::move(hooks)),
       database_(config.pg_dsn),
-      outputs_(outputs_of(config)) {}
+      outputs_(outputs_of(config)),
+      release_chunk_(std::max<std::size_t>(config.batch_max_messages, 1)) {}
 
 store::Offsets BatchWriter::next_offsets(const std::vector<ingest::DecodedMessage>& batch) {
   store::Offsets next;
@@ -125,6 +128,48 @@ void BatchWriter::process(const std::vector<ingest::DecodedMessage>& batch,
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   metrics_.count_batch(result.counts, seconds);
   if (hooks_.committed) hooks_.committed(result, next, seconds);
+}
+
+void BatchWriter::release_waiting(const std::set<std::string>& merchants) {
+  if (merchants.empty()) return;
+  auto backoff = std::chrono::milliseconds(50);
+  while (!stop_) {
+    const auto started = Clock::now();
+    ingest::BatchResult result;
+    try {
+      pqxx::work tx(database_.connection());
+      ingest::Needs needs;
+      needs.order_ids = store::orders_waiting_for(tx, merchants, release_chunk_);
+      if (needs.order_ids.empty()) return;
+      needs.merchant_ids = merchants;
+      auto loaded = store::load_snapshot(tx, needs);
+      result = ingest::release_waiting(std::move(loaded.snapshot), utc_now(), outputs_);
+      if (result.orders.empty()) return;  // released meanwhile by another worker
+      issue_packages(tx, result);
+      store::write_result(tx, result, loaded.versions);
+      tx.commit();
+    } catch (const store::ConflictError& e) {
+      metrics_.db_retries.Increment();
+      continue;
+    } catch (const std::exception& e) {
+      if (is_poison(e)) {
+        log::error(std::string("merchants: releasing waiting orders failed (") + e.what() +
+                   "); they keep waiting until the next try");
+        return;
+      }
+      database_.reset();
+      metrics_.db_retries.Increment();
+      log::warn(std::string("merchants: release failed: ") + e.what() + "; retrying");
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    metrics_.count_batch(result.counts, seconds);
+    log::info("merchants: released the waiting events of " + std::to_string(result.orders.size()) +
+              " orders");
+    if (hooks_.committed) hooks_.committed(result, {}, seconds);
+  }
 }
 
 // A batch failed for a reason that is not transient: find the message that causes it.

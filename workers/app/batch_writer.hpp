@@ -19,6 +19,8 @@
 
 #include <atomic>
 #include <functional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "app/config.hpp"
@@ -63,6 +65,10 @@ class BatchWriter {
 
   void write(std::vector<ingest::Message> messages);
   void write_decoded(const std::vector<ingest::DecodedMessage>& batch);
+  // Applies what waited for these merchants, now that they have versions, in transactions of
+  // up to batch_max_messages orders; no offsets. A failure that is not transient is logged and
+  // left for the next call (the orders keep waiting).
+  void release_waiting(const std::set<std::string>& merchants);
 
   store::Database& database() { return database_; }
   const ingest::Outputs& outputs() const { return outputs_; }
@@ -82,6 +88,7 @@ class BatchWriter {
   store::Database database_;
   contract::Decoder decoder_;
   ingest::Outputs outputs_;
+  std::size_t release_chunk_;
 };
 
 // Where the outputs go and what the seller's requisites are, from configuration.

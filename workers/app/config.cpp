@@ -28,11 +28,21 @@ const std::vector<ConfigKey>& config_keys() {
       {"KASSA_TOPIC_PAYMENTS", "invoicebox.payments.v1", "input: payment.succeeded"},
       {"KASSA_TOPIC_SHIPMENTS", "invoicebox.shipments.v1", "input: shipment.confirmed"},
       {"KASSA_TOPIC_REFUNDS", "invoicebox.refunds.v1", "input: refund.succeeded"},
+      {"KASSA_TOPIC_MERCHANTS", "invoicebox.merchants.v1",
+       "input: merchant.activated, merchant.updated (a table every worker reads whole)"},
+      {"KASSA_TOPIC_PAYOUTS", "invoicebox.payouts.v1", "input: payout.completed"},
       {"KASSA_TOPIC_RECEIPTS", "kassa.receipts.v1", "output: fiscal receipts"},
       {"KASSA_TOPIC_DOCUMENTS", "kassa.documents.v1", "output: document packages"},
       {"KASSA_TOPIC_DLQ", "kassa.dlq.v1", "output: dead letters"},
       {"KASSA_HTTP_ADDR", "127.0.0.1:9464", "/metrics, /healthz, /readyz (empty: off)"},
-      {"KASSA_ORPHAN_GRACE", "24h", "how long a shipment or refund may wait for its payment"},
+      {"KASSA_ORPHAN_GRACE", "24h",
+       "how long a shipment or refund may wait for its payment, or an order event for its "
+       "merchant"},
+      {"KASSA_UNKNOWN_MERCHANT", "wait",
+       "an order event whose merchant has no merchant event yet: wait (parked) or default (the "
+       "default supplier, counted in kassa_receipts_default_supplier_total)"},
+      {"KASSA_PAYOUT_GRACE", "72h",
+       "a paid order whose net is in no payout after this long is reconciled as not_paid_out"},
       {"KASSA_BATCH_MAX_MESSAGES", "500", "messages per batch transaction"},
       {"KASSA_CONSUMERS", "1",
        "consumer loops in one `kassa run`, each with its share of the partitions and its own "
@@ -305,6 +315,19 @@ Config load_config(const std::optional<std::string>& file) {
       config.topic_shipments = value;
     else if (key == "KASSA_TOPIC_REFUNDS")
       config.topic_refunds = value;
+    else if (key == "KASSA_TOPIC_MERCHANTS")
+      config.topic_merchants = value;
+    else if (key == "KASSA_TOPIC_PAYOUTS")
+      config.topic_payouts = value;
+    else if (key == "KASSA_UNKNOWN_MERCHANT") {
+      if (value == "wait")
+        config.unknown_merchant = Config::UnknownMerchant::wait;
+      else if (value == "default")
+        config.unknown_merchant = Config::UnknownMerchant::use_default;
+      else
+        throw ConfigError("KASSA_UNKNOWN_MERCHANT must be wait or default, not " + value);
+    } else if (key == "KASSA_PAYOUT_GRACE")
+      config.payout_grace = std::chrono::duration_cast<std::chrono::seconds>(parse_duration(value));
     else if (key == "KASSA_TOPIC_RECEIPTS")
       config.topic_receipts = value;
     else if (key == "KASSA_TOPIC_DOCUMENTS")
@@ -540,6 +563,8 @@ void prefix_topics(Config& config, const std::string& prefix) {
   config.topic_payments = prefix + "payments";
   config.topic_shipments = prefix + "shipments";
   config.topic_refunds = prefix + "refunds";
+  config.topic_merchants = prefix + "merchants";
+  config.topic_payouts = prefix + "payouts";
   config.topic_dlq = prefix + "dlq";
   config.topic_receipts = prefix + "receipts";
   config.topic_documents = prefix + "documents";

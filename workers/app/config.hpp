@@ -27,6 +27,15 @@ struct Config {
   std::string topic_payments = "invoicebox.payments.v1";
   std::string topic_shipments = "invoicebox.shipments.v1";
   std::string topic_refunds = "invoicebox.refunds.v1";
+  // Partner flows (contract section 6): the merchants table every worker reads, and payouts.
+  std::string topic_merchants = "invoicebox.merchants.v1";
+  std::string topic_payouts = "invoicebox.payouts.v1";
+  // KASSA_UNKNOWN_MERCHANT: an order event whose merchant has no merchant event yet waits
+  // (parked, orphan_event after the grace) or gets the configured default supplier.
+  enum class UnknownMerchant { wait, use_default };
+  UnknownMerchant unknown_merchant = UnknownMerchant::wait;
+  // KASSA_PAYOUT_GRACE: a paid order whose net is in no payout after this long is not_paid_out.
+  std::chrono::seconds payout_grace{72 * 3600};
   std::string topic_receipts = "kassa.receipts.v1";
   std::string topic_documents = "kassa.documents.v1";
   std::string topic_dlq = "kassa.dlq.v1";
@@ -103,7 +112,7 @@ std::string default_documents_dir();
 std::chrono::milliseconds parse_duration(const std::string& text);
 
 // Scratch topics (tests, benchmarks): every input and output topic named PREFIX + its role
-// (payments, shipments, refunds, dlq, receipts, documents).
+// (payments, shipments, refunds, merchants, payouts, dlq, receipts, documents).
 void prefix_topics(Config& config, const std::string& prefix);
 
 }  // namespace kassa::app

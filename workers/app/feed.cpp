@@ -15,6 +15,10 @@ const std::string& topic_for(const Config& config, gen::Stream stream) {
       return config.topic_shipments;
     case gen::Stream::refunds:
       return config.topic_refunds;
+    case gen::Stream::merchants:
+      return config.topic_merchants;
+    case gen::Stream::payouts:
+      return config.topic_payouts;
   }
   throw std::logic_error("unknown stream");
 }
@@ -23,9 +27,16 @@ void publish_generated(const Config& config, const std::vector<gen::Message>& me
                        bool show_progress) {
   bus::Producer producer(config.brokers, config.kafka_extra);
   constexpr std::size_t kChunk = 5000;
-  for (std::size_t start = 0; start < messages.size(); start += kChunk) {
+  // The leading merchant events go alone and are acknowledged before any order event is sent,
+  // so a worker never sees an order before its merchant's activation is on the topic.
+  std::size_t merchants = 0;
+  while (merchants < messages.size() && messages[merchants].stream == gen::Stream::merchants)
+    ++merchants;
+  for (std::size_t start = 0; start < messages.size();) {
+    const std::size_t end = std::min(
+        messages.size(), start < merchants ? std::min(merchants, start + kChunk) : start + kChunk);
     std::vector<bus::Record> records;
-    for (std::size_t i = start; i < std::min(messages.size(), start + kChunk); ++i)
+    for (std::size_t i = start; i < end; ++i)
       records.push_back(
           {topic_for(config, messages[i].stream), messages[i].key, messages[i].value, true});
     std::string error;
@@ -33,8 +44,9 @@ void publish_generated(const Config& config, const std::vector<gen::Message>& me
     for (bool ok : delivered)
       if (!ok) throw std::runtime_error("Kafka did not acknowledge a generated message: " + error);
     if (show_progress)
-      log::info("gen: published " + std::to_string(std::min(messages.size(), start + kChunk)) +
-                " / " + std::to_string(messages.size()) + " messages");
+      log::info("gen: published " + std::to_string(end) + " / " + std::to_string(messages.size()) +
+                " messages");
+    start = end;
   }
 }
 

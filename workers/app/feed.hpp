@@ -9,7 +9,8 @@
 namespace kassa::app {
 
 // Produces in delivery order through one idempotent producer, so the order within each topic and
-// key is exactly the generator's. Throws if Kafka does not acknowledge every message.
+// key is exactly the generator's, and the merchant events (first in the stream) are on their
+// topic before any order event. Throws if Kafka does not acknowledge every message.
 void publish_generated(const Config& config, const std::vector<gen::Message>& messages,
                        bool show_progress);
 

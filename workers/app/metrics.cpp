@@ -121,6 +121,25 @@ Metrics::Metrics()
          {"card", "sbp", "bank_transfer", "guarantee_fund", "promised_payment", "other"})
       payments_[{channel, method}] =
           &payments.Add({{"channel", channel}, {"payment_method", method}});
+  auto& payouts = prometheus::BuildCounter()
+                      .Name("kassa_payouts_total")
+                      .Help(
+                          "Payout messages (contract section 6) by outcome: recorded, duplicate "
+                          "(redelivered, or a payout_id recorded under another event_id), "
+                          "rejected (dead-lettered)")
+                      .Register(*registry_);
+  for (const char* outcome : {"recorded", "duplicate", "rejected"})
+    payouts_[outcome] = &payouts.Add({{"outcome", outcome}});
+  payout_kopecks_ = &counter(*registry_, "kassa_payout_amount_kopecks_total",
+                             "Kopecks of the payouts recorded (their amount, the sum of net)");
+  auto& merchant_events = prometheus::BuildCounter()
+                              .Name("kassa_merchant_events_total")
+                              .Help("Merchant events read from the merchants table by outcome: "
+                                    "recorded (as a version; every worker reads every event, and "
+                                    "again after a restart), rejected (dead-lettered)")
+                              .Register(*registry_);
+  for (const char* outcome : {"recorded", "rejected"})
+    merchant_events_[outcome] = &merchant_events.Add({{"outcome", outcome}});
   auto& parked = prometheus::BuildCounter()
                      .Name("kassa_outbox_parked_total")
                      .Help("Outbox rows parked because Kafka refused them for good, by reason")
@@ -254,6 +273,28 @@ void Metrics::count_atol_request(const std::string& request, const std::string& 
 
 void Metrics::count_registration(const std::string& status) {
   if (auto it = registrations_.find(status); it != registrations_.end()) it->second->Increment();
+}
+
+void Metrics::count_payouts(std::int64_t recorded, std::int64_t duplicates, std::int64_t rejected,
+                            std::int64_t recorded_kopecks,
+                            const std::map<std::string, std::int64_t>& rejected_by_code) {
+  payouts_.at("recorded")->Increment(static_cast<double>(recorded));
+  payouts_.at("duplicate")->Increment(static_cast<double>(duplicates));
+  payouts_.at("rejected")->Increment(static_cast<double>(rejected));
+  payout_kopecks_->Increment(static_cast<double>(recorded_kopecks));
+  for (const auto& [code, n] : rejected_by_code)
+    if (auto it = dead_letters_.find(code); it != dead_letters_.end())
+      it->second->Increment(static_cast<double>(n));
+}
+
+void Metrics::count_merchant_events(std::int64_t recorded,
+                                    const std::map<std::string, std::int64_t>& rejected_by_code) {
+  merchant_events_.at("recorded")->Increment(static_cast<double>(recorded));
+  for (const auto& [code, n] : rejected_by_code) {
+    merchant_events_.at("rejected")->Increment(static_cast<double>(n));
+    if (auto it = dead_letters_.find(code); it != dead_letters_.end())
+      it->second->Increment(static_cast<double>(n));
+  }
 }
 
 void Metrics::count_batch(const ingest::Counts& counts, double seconds) {

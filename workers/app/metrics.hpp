@@ -45,6 +45,15 @@ class Metrics {
   // (contract::atol_verdict_name); and registrations that ended, by status (done, fail).
   void count_atol_request(const std::string& request, const std::string& verdict);
   void count_registration(const std::string& status);
+  // A committed payouts batch (app/payout_feed.hpp): payouts by outcome, the kopecks recorded,
+  // and its dead letters by error code (into kassa_dead_letters_total with the order topics').
+  void count_payouts(std::int64_t recorded, std::int64_t duplicates, std::int64_t rejected,
+                     std::int64_t recorded_kopecks,
+                     const std::map<std::string, std::int64_t>& rejected_by_code);
+  // Merchant events read from the merchants table (app/merchant_table.hpp): written as versions
+  // (a second read of the same event included: the write is a no-op), or dead-lettered by code.
+  void count_merchant_events(std::int64_t recorded,
+                             const std::map<std::string, std::int64_t>& rejected_by_code);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;  // first: the members below live in it
@@ -87,6 +96,9 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, prometheus::Counter*> atol_requests_;
   std::map<std::string, prometheus::Counter*> registrations_;
   std::map<std::pair<std::string, std::string>, prometheus::Counter*> payments_;
+  std::map<std::string, prometheus::Counter*> payouts_;
+  prometheus::Counter* payout_kopecks_;
+  std::map<std::string, prometheus::Counter*> merchant_events_;
   std::mutex lags_mutex_;
   std::map<std::string, PartitionLags> lags_by_owner_;
   std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lag_gauges_;

@@ -34,7 +34,8 @@ ReconSummary reconcile(const Config& config, const ReconOptions& options) {
   std::vector<store::Finding> findings;
   try {
     summary.orders = store::stream_facts(database.connection(), [&](const core::ReconFacts& facts) {
-      for (auto& e : core::classify(facts, options.as_of, config.orphan_grace)) {
+      for (auto& e :
+           core::classify(facts, options.as_of, config.orphan_grace, config.payout_grace)) {
         auto& [count, delta] = summary.by_kind[std::string(core::recon_kind_name(e.kind))];
         ++count;
         delta += e.delta;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "app/batch_writer.hpp"
+#include "app/merchant_table.hpp"
 #include "app/clock.hpp"
 #include "app/publishers.hpp"
 #include "app/replay_check.hpp"
@@ -87,6 +88,9 @@ void replay_into_database(const Config& config, const ReplayOptions& options, Me
   };
   BatchWriter writer(config, metrics, stop, hooks);
   require_schema(writer.database().connection());
+  // The merchants table first, to its end: the window's receipts and documents take the
+  // requisites in force when each of its events occurred, as the live run did.
+  MerchantTable(config, metrics, stop, hooks).read_to_end();
   Progress progress(options.progress_every, "applied");
   bool started = false;
   // As in kassa run, the next batch is read and decoded on another thread while the current one

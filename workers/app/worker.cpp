@@ -15,6 +15,8 @@
 #include "app/clock.hpp"
 #include "app/db_gauges.hpp"
 #include "app/http_server.hpp"
+#include "app/merchant_table.hpp"
+#include "app/payout_feed.hpp"
 #include "app/publishers.hpp"
 #include "bus/consumer.hpp"
 #include "store/batch_store.hpp"
@@ -96,6 +98,7 @@ class Loop {
     consumer_options.batch_max_wait = config_.batch_max_wait;
     consumer_options.merge_grace = config_.merge_grace;
     consumer_options.extra = config_.kafka_extra;
+    if (table_) consumer_options.gate = [table = table_] { return table->bound(); };
     consumer_options.on_lag = [this](const std::map<ingest::PartitionKey, std::int64_t>& lags) {
       Metrics::PartitionLags out;
       for (const auto& [key, lag] : lags) out[{key.topic, key.partition}] = lag;
@@ -153,7 +156,8 @@ class Loop {
       }
       in_hand = {};
       if (next.valid()) in_hand = {next.get(), generation};
-      if (options_.until_caught_up && in_hand.batch.empty() && caught_up(targets)) {
+      if (options_.until_caught_up && in_hand.batch.empty() &&
+          (table_ == nullptr || table_->settled()) && caught_up(targets)) {
         summary_.caught_up = true;
         break;
       }
@@ -175,6 +179,8 @@ class Loop {
   std::optional<Clock::time_point> first_message() const { return first_message_; }
   Clock::time_point last_commit() const { return last_commit_; }
   bool ready() const { return ready_.load(); }
+  // The merchants table whose reading gates this loop's order events (set before run()).
+  void wait_for(const MerchantTable* table) { table_ = table; }
   std::size_t assigned() const { return assigned_.load(); }
   bool alive() const { return Clock::now() - last_turn_.load() < config_.liveness_timeout; }
 
@@ -328,6 +334,7 @@ class Loop {
   contract::Decoder lookahead_decoder_;  // used by one decoding thread at a time
   store::Database& database_ = writer_.database();
   bus::Consumer* consumer_ = nullptr;
+  const MerchantTable* table_ = nullptr;
   RunSummary summary_;
   std::atomic<bool> ready_{false};
   std::atomic<std::size_t> assigned_{0};  // input partitions the group gave this loop
@@ -359,18 +366,37 @@ RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& 
     loops.push_back(std::make_unique<Loop>(
         config, shared, metrics, stop, publishers,
         count == 1 ? "run" : "run[" + std::to_string(i + 1) + "/" + std::to_string(count) + "]"));
+  // Payouts: a consumer group and thread of their own beside the loops (app/payout_feed.hpp).
+  PayoutFeed payouts(config, metrics, stop, options.until_caught_up, [&publishers] {
+    if (Publishers* p = publishers.load()) p->wake_relay();
+  });
   RunSummary summary;
   loops.front()->wait_for_schema();
   if (stop) return summary;
+  // The merchants table (app/merchant_table.hpp): its own thread; the loops release an order
+  // event only once it has been read past the event's time. Orders it releases from waiting for
+  // their merchant are counted with the run.
+  ingest::Counts released;
+  BatchWriter::Hooks table_hooks;
+  table_hooks.committed = [&publishers, &released](const ingest::BatchResult& result,
+                                                   const store::Offsets&, double) {
+    released += result.counts;
+    if (Publishers* p = publishers.load()) {
+      if (!result.outbox.empty()) p->wake_relay();
+      if (!result.package_writes.empty()) p->wake_renderer();
+    }
+  };
+  MerchantTable merchants(config, metrics, stop, table_hooks);
+  for (auto& loop : loops) loop->wait_for(&merchants);
 
   std::unique_ptr<HttpServer> http;
   if (options.serve_http && !config.http_addr.empty()) {
     HttpServer::Probes probes;
     probes.metrics = [&metrics] { return metrics.render(); };
     // Alive while every poll loop and the relay lanes come round (KASSA_LIVENESS_TIMEOUT).
-    probes.live = [&loops, &publishers] {
+    probes.live = [&loops, &publishers, &payouts] {
       const Publishers* p = publishers.load();
-      return (p == nullptr || p->alive()) &&
+      return (p == nullptr || p->alive()) && payouts.alive() &&
              std::all_of(loops.begin(), loops.end(), [](const auto& l) { return l->alive(); });
     };
     // Ready once the schema is current (the loops start after it), the group has given this
@@ -396,6 +422,27 @@ RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& 
   // batch while kassa prepares another. A consumer that fails stops the others (as a signal
   // would) and its error ends the run.
   std::vector<std::exception_ptr> failures(count);
+  std::exception_ptr payouts_failure, merchants_failure;
+  std::atomic<bool> loops_done{false};
+  std::thread merchants_thread([&] {
+    support::name_this_thread("kassa-merchants");
+    try {
+      // A bounded run keeps the table going until the loops are done: they wait for it.
+      while (!stop && !loops_done) merchants.step(std::chrono::milliseconds(200));
+    } catch (...) {
+      merchants_failure = std::current_exception();
+      stop = true;
+    }
+  });
+  std::thread payouts_thread([&] {
+    support::name_this_thread("kassa-payouts");
+    try {
+      payouts.run();
+    } catch (...) {
+      payouts_failure = std::current_exception();
+      stop = true;
+    }
+  });
   {
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < count; ++i)
@@ -416,7 +463,15 @@ RunSummary run_worker(const Config& config, const RunOptions& options, Metrics& 
     }
     for (auto& thread : threads) thread.join();
   }
-  summary.caught_up = true;
+  loops_done = true;
+  merchants_thread.join();
+  payouts_thread.join();  // before the relay drains: its dead letters go out with the rest
+  failures.push_back(payouts_failure);
+  failures.push_back(merchants_failure);
+  summary.counts += released;
+  summary.payouts = payouts.counts();
+  // A bounded run is caught up when the payouts are too: then they are recorded.
+  summary.caught_up = payouts.caught_up();
   std::optional<Clock::time_point> first;
   Clock::time_point last = started;
   for (const auto& loop : loops) {

@@ -13,6 +13,7 @@
 
 #include "app/config.hpp"
 #include "app/metrics.hpp"
+#include "app/payout_feed.hpp"
 #include "ingest/batch.hpp"
 
 namespace kassa::app {
@@ -27,7 +28,9 @@ struct RunSummary {
   double settled_seconds = 0;
   std::vector<double>
       batch_seconds;  // each committed batch's processing time (kept for the benchmark)
-  bool caught_up = false;
+  // invoicebox.payouts.v1, read by its own consumer group (app/payout_feed.hpp).
+  PayoutCounts payouts;
+  bool caught_up = false;  // with --until-caught-up: the order topics and the payouts both
 };
 
 struct RunOptions {

@@ -273,7 +273,7 @@ std::vector<ingest::Message> Consumer::poll_batch(
         deadline - std::chrono::steady_clock::now());
     // Everything there is has been read: waiting longer only adds latency, unless what is held
     // back waits for the merge grace; then wait just that long (or for a new message).
-    if (buffered > 0 && all_at_end()) {
+    if (buffered > 0 && all_at_end() && !gated()) {
       if (releasable(1, now_ms())) break;
       const auto wait = until_releasable(now_ms());
       if (!wait || wait->count() <= 0) break;
@@ -335,6 +335,14 @@ std::vector<ingest::Message> Consumer::poll_batch(
   return released;
 }
 
+bool Consumer::gated() const {
+  if (!options_.gate) return false;
+  const std::int64_t bound = options_.gate();
+  for (const auto& [key, flow] : inflow_)
+    if (!flow.pending.empty() && flow.pending.front().timestamp_ms >= bound) return true;
+  return false;
+}
+
 bool Consumer::all_at_end() const {
   for (const auto& [key, flow] : inflow_)
     if (!flow.at_end) return false;
@@ -367,6 +375,7 @@ std::int64_t Consumer::release_bound(const Inflow& flow, std::int64_t now_ms, bo
 Consumer::Bounds Consumer::bounds(const std::vector<const Inflow*>& flows,
                                   std::int64_t now_ms) const {
   Bounds out;
+  if (options_.gate) out.graced = out.payments = options_.gate();
   for (const Inflow* flow : flows) {
     out.graced = std::min(out.graced, release_bound(*flow, now_ms, true));
     out.payments = std::min(out.payments, release_bound(*flow, now_ms, false));

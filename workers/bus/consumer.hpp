@@ -73,6 +73,9 @@ struct ConsumerOptions {
   Settings extra;  // more librdkafka properties
   // Assigned mode: read exactly these ranges, then stop (empty: subscribe to the group).
   std::map<ingest::PartitionKey, OffsetRange> ranges;
+  // Another table the merge waits for (the merchants table, app/merchant_table.hpp): messages
+  // stamped at or after gate() are held back, whatever their kind. Empty: none.
+  std::function<std::int64_t()> gate;
   // Called from poll_batch() every statistics.interval.ms (default 5 s) with, per assigned
   // partition, the messages between the stored position and the log end (librdkafka's
   // statistics give the log end).
@@ -135,6 +138,8 @@ class Consumer {
   void assign_ranges();
   void pause(const ingest::PartitionKey& key, bool paused);
   bool all_at_end() const;
+  // Something is held back by the gate alone (waiting for it, not for the clock).
+  bool gated() const;
 
   // What has been read from one input partition and not yet released.
   struct Inflow {

@@ -174,6 +174,8 @@ Env child_env(const app::Config& config, const std::string& documents_dir) {
           {"KASSA_TOPIC_PAYMENTS", config.topic_payments},
           {"KASSA_TOPIC_SHIPMENTS", config.topic_shipments},
           {"KASSA_TOPIC_REFUNDS", config.topic_refunds},
+          {"KASSA_TOPIC_MERCHANTS", config.topic_merchants},
+          {"KASSA_TOPIC_PAYOUTS", config.topic_payouts},
           {"KASSA_TOPIC_DLQ", config.topic_dlq},
           {"KASSA_TOPIC_RECEIPTS", config.topic_receipts},
           {"KASSA_TOPIC_DOCUMENTS", config.topic_documents},

@@ -66,7 +66,8 @@ class Scratch {
     const std::string prefix = "kassa-bench." + run_ + "." + tag + ".";
     app::prefix_topics(config, prefix);
     const std::vector<std::string> names = {config.topic_payments, config.topic_shipments,
-                                            config.topic_refunds,  config.topic_dlq,
+                                            config.topic_refunds,  config.topic_merchants,
+                                            config.topic_payouts,  config.topic_dlq,
                                             config.topic_receipts, config.topic_documents};
     topics_.insert(topics_.end(), names.begin(), names.end());
     bus::create_topics(base_.brokers, names, 6, std::chrono::seconds(30));

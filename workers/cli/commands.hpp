@@ -32,5 +32,6 @@ void add_documents(CLI::App& app, const Context& context, int& status);
 void add_outbox(CLI::App& app, const Context& context, int& status);
 void add_replay(CLI::App& app, const Context& context, int& status);
 void add_gateway(CLI::App& app, const Context& context, int& status);
+void add_merchants(CLI::App& app, const Context& context, int& status);
 
 }  // namespace kassa::cli

@@ -30,6 +30,16 @@ void print_summary(const app::RunSummary& s, const char* title) {
                 static_cast<long long>(c.receipts_default_supplier_phone));
   for (const auto& [kind, n] : c.packages_by_kind)
     std::printf("  %-34s %10lld\n", ("packages: " + kind).c_str(), static_cast<long long>(n));
+  const auto& p = s.payouts;
+  if (p.messages > 0) {
+    std::printf("  %-34s %10lld\n", "payouts recorded", static_cast<long long>(p.recorded));
+    std::printf("  %-34s %10lld\n", "  kopecks paid out",
+                static_cast<long long>(p.recorded_amount));
+    std::printf("  %-34s %10lld\n", "  duplicates ignored", static_cast<long long>(p.duplicates));
+    std::printf("  %-34s %10lld\n", "  dead-lettered", static_cast<long long>(p.rejected));
+    for (const auto& [code, n] : p.rejected_by_code)
+      std::printf("    %-32s %10lld\n", code.c_str(), static_cast<long long>(n));
+  }
   std::fflush(stdout);
 }
 

@@ -1,6 +1,7 @@
 // `kassa state import FILE [--strict]`: loads Invoicebox's state export (NDJSON, one API v3 order
-// object per line) into schema invoicebox, in one transaction. Bad lines are reported as
-// FILE:LINE: reason on stderr and skipped (or, with --strict, abort the import).
+// object or guarantee-fund operation per line) into schema invoicebox, in one transaction. Bad
+// lines are reported as FILE:LINE: reason on stderr and skipped (or, with --strict, abort the
+// import).
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -60,7 +61,8 @@ int import_state(const app::Config& config, const std::string& file, bool strict
   auto progress = [&](auto now) {
     const double seconds = std::chrono::duration<double>(now - started).count();
     std::fprintf(
-        stderr, "kassa state import: %s: %lld lines, %lld orders staged, %lld bad (%.0f lines/s)\n",
+        stderr,
+        "kassa state import: %s: %lld lines, %lld objects staged, %lld bad (%.0f lines/s)\n",
         file.c_str(), ll(lines), ll(import.staged()), ll(bad),
         seconds > 0 ? static_cast<double>(lines) / seconds : 0.0);
     last_progress = now;
@@ -76,12 +78,15 @@ int import_state(const app::Config& config, const std::string& file, bool strict
       return 1;
     }
     if (!blank(line)) {
-      auto parsed = contract::parse_invoicebox_line(line);
+      auto parsed = contract::parse_state_line(line);
       if (const auto* error = std::get_if<contract::LineError>(&parsed)) {
         if (++bad <= kBadLinesShown)
           std::fprintf(stderr, "%s:%lld: %s\n", file.c_str(), ll(lines), error->reason.c_str());
       } else if (!(strict && bad > 0)) {  // with --strict, stop staging after the first bad line
-        import.add(std::get<contract::InvoiceboxOrder>(parsed));
+        if (const auto* order = std::get_if<contract::InvoiceboxOrder>(&parsed))
+          import.add(*order);
+        else
+          import.add(std::get<contract::FundOperation>(parsed));
       }
     } else {
       ++blank_lines;
@@ -112,12 +117,15 @@ int import_state(const app::Config& config, const std::string& file, bool strict
   }
   const std::int64_t valid = import.staged();
   const auto result = import.commit();
-  const std::int64_t repeated = valid - result.orders - result.refund_orders;
+  const std::int64_t repeated =
+      valid - result.orders - result.refund_orders - result.fund_operations;
   std::printf(
       "kassa state import: %s: %lld lines read, %lld orders and %lld refund orders loaded "
-      "(%lld new, %lld replaced), %lld bad lines skipped",
+      "(%lld new, %lld replaced), %lld guarantee-fund operations loaded (%lld new, %lld "
+      "replaced), %lld bad lines skipped",
       file.c_str(), ll(lines), ll(result.orders), ll(result.refund_orders), ll(result.inserted),
-      ll(result.replaced), ll(bad));
+      ll(result.replaced), ll(result.fund_operations), ll(result.fund_inserted),
+      ll(result.fund_replaced), ll(bad));
   if (repeated > 0) std::printf(", %lld lines repeated an earlier id (the last won)", ll(repeated));
   if (blank_lines > 0) std::printf(", %lld blank lines ignored", ll(blank_lines));
   std::printf("\n");
@@ -132,8 +140,9 @@ void add_state(CLI::App& app, const Context& context, int& status) {
   state->require_subcommand(1);
   auto* import = state->add_subcommand(
       "import",
-      "load an Invoicebox API v3 export (NDJSON, one order or refund order per line) into "
-      "invoicebox.orders, upserting by id; bad lines are reported as FILE:LINE: reason and "
+      "load an Invoicebox API v3 export (NDJSON, one order, refund order or guarantee-fund "
+      "operation per line) into invoicebox.orders and invoicebox.fund_operations, upserting by id; "
+      "bad lines are reported as FILE:LINE: reason and "
       "skipped. Exit 0 when the import completed, 1 on I/O or database failure (nothing loaded)");
   static std::string file;
   static bool strict = false;

@@ -248,6 +248,10 @@ struct Decoder::Impl {
 Decoder::Decoder() : impl_(std::make_unique<Impl>()) {}
 Decoder::~Decoder() = default;
 
+bool too_deeply_nested(std::string_view payload) {
+  return nested_deeper_than(payload, kMaxDepth);
+}
+
 Decoded Decoder::decode(core::EventKind expected, const std::optional<std::string>& key,
                         std::string_view payload) {
   Decoded out;

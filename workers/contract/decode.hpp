@@ -43,6 +43,9 @@ class Decoder {
 core::Event event_from_json(core::EventKind kind, const nlohmann::json& json);
 std::optional<core::EventKind> kind_from_event_type(std::string_view event_type);
 
+// Deeper than any document of the contract can be nested; checked on the bytes before parsing.
+bool too_deeply_nested(std::string_view payload);
+
 // The embedded schema text by file name ("payment.succeeded.v1.json"), for tools and tests.
 std::string_view schema_text(std::string_view file_name);
 

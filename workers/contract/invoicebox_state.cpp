@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <tuple>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -21,9 +22,10 @@ struct Value {
 
 // The top-level fields reconciliation needs; everything else (basketItems, metaData, ...) is
 // skipped without being built.
-constexpr std::array<std::string_view, 10> kFields = {
-    "id",     "merchantId", "merchantOrderId", "parentId",  "status",
-    "amount", "vatAmount",  "currencyId",      "createdAt", "paidAt"};
+constexpr std::array<std::string_view, 15> kFields = {
+    "id",         "merchantId", "merchantOrderId",    "parentId",  "status",
+    "amount",     "vatAmount",  "currencyId",         "createdAt", "paidAt",
+    "objectType", "partnerId",  "partnerOperationId", "orderId",   "type"};
 enum Field : std::size_t {
   kId,
   kMerchantId,
@@ -35,6 +37,11 @@ enum Field : std::size_t {
   kCurrencyId,
   kCreatedAt,
   kPaidAt,
+  kObjectType,  // "guaranteeFundOperation" for a fund operation; orders do not need it
+  kPartnerId,
+  kPartnerOperationId,
+  kOrderId,
+  kType,
   kCustomer,  // the `customer` object itself
   kCustomerType,
   kFieldCount
@@ -193,11 +200,49 @@ std::optional<core::UtcTime> parse_offset_time(std::string_view text) {
   return core::UtcTime{local->unix_micros + (offset[0] == '+' ? -shift : shift)};
 }
 
-ParsedLine parse_invoicebox_line(std::string_view line) {
-  LineSax sax;
-  const bool ok = json::sax_parse(line.begin(), line.end(), &sax);
-  if (!ok || !sax.error.empty()) return LineError{sax.error.empty() ? "invalid JSON" : sax.error};
-  const auto& f = sax.fields;
+namespace {
+
+using Fields = std::array<std::optional<Value>, kFieldCount>;
+
+// A time with offset, if present; the reason otherwise.
+std::optional<std::string> optional_time(const Fields& f, Field slot, std::string_view name,
+                                         std::optional<core::UtcTime>& target) {
+  if (!present(f[slot])) return std::nullopt;
+  const auto time =
+      f[slot]->kind == Value::Kind::string ? parse_offset_time(f[slot]->text) : std::nullopt;
+  if (!time) return std::string(name) + " is not an ISO 8601 time with offset: " + shown(*f[slot]);
+  target = *time;
+  return std::nullopt;
+}
+
+StateLine fund_operation(const Fields& f) {
+  FundOperation op;
+  for (auto [slot, name, target] :
+       {std::tuple{kId, "id", &op.id}, std::tuple{kPartnerId, "partnerId", &op.partner_id},
+        std::tuple{kPartnerOperationId, "partnerOperationId", &op.partner_operation_id},
+        std::tuple{kOrderId, "orderId", &op.order_id}}) {
+    if (!present(f[slot])) return LineError{"missing " + std::string(name)};
+    const auto uuid = uuid_field(*f[slot]);
+    if (!uuid) return LineError{std::string(name) + " is not a uuid: " + shown(*f[slot])};
+    *target = *uuid;
+  }
+  if (!present(f[kType])) return LineError{"missing type"};
+  if (f[kType]->kind != Value::Kind::string ||
+      (f[kType]->text != "debit" && f[kType]->text != "credit"))
+    return LineError{"type must be debit or credit: " + shown(*f[kType])};
+  op.type = f[kType]->text;
+
+  if (!present(f[kAmount])) return LineError{"missing amount"};
+  auto amount = money(*f[kAmount], "amount");
+  if (auto* reason = std::get_if<std::string>(&amount)) return LineError{std::move(*reason)};
+  op.amount = std::get<core::Kopecks>(amount);
+
+  if (auto reason = optional_time(f, kCreatedAt, "createdAt", op.created_at))
+    return LineError{std::move(*reason)};
+  return op;
+}
+
+StateLine order_line(const Fields& f) {
   InvoiceboxOrder order;
 
   if (!present(f[kId])) return LineError{"missing id"};
@@ -249,16 +294,10 @@ ParsedLine parse_invoicebox_line(std::string_view line) {
     order.merchant_order_id = f[kMerchantOrderId]->text;
   }
 
-  for (auto [slot, name, target] : {std::tuple{kCreatedAt, "createdAt", &order.created_at},
-                                    std::tuple{kPaidAt, "paidAt", &order.paid_at}}) {
-    if (!present(f[slot])) continue;
-    const auto time =
-        f[slot]->kind == Value::Kind::string ? parse_offset_time(f[slot]->text) : std::nullopt;
-    if (!time)
-      return LineError{std::string(name) +
-                       " is not an ISO 8601 time with offset: " + shown(*f[slot])};
-    *target = *time;
-  }
+  if (auto reason = optional_time(f, kCreatedAt, "createdAt", order.created_at))
+    return LineError{std::move(*reason)};
+  if (auto reason = optional_time(f, kPaidAt, "paidAt", order.paid_at))
+    return LineError{std::move(*reason)};
 
   if (present(f[kCustomer]) && f[kCustomer]->kind != Value::Kind::object)
     return LineError{"customer is not an object: " + shown(*f[kCustomer])};
@@ -269,6 +308,25 @@ ParsedLine parse_invoicebox_line(std::string_view line) {
     order.customer_type = type.text;
   }
   return order;
+}
+
+}  // namespace
+
+StateLine parse_state_line(std::string_view line) {
+  LineSax sax;
+  const bool ok = json::sax_parse(line.begin(), line.end(), &sax);
+  if (!ok || !sax.error.empty()) return LineError{sax.error.empty() ? "invalid JSON" : sax.error};
+  const auto& type = sax.fields[kObjectType];
+  if (present(type) && type->kind == Value::Kind::string && type->text == "guaranteeFundOperation")
+    return fund_operation(sax.fields);
+  return order_line(sax.fields);
+}
+
+ParsedLine parse_invoicebox_line(std::string_view line) {
+  auto parsed = parse_state_line(line);
+  if (auto* order = std::get_if<InvoiceboxOrder>(&parsed)) return std::move(*order);
+  if (auto* error = std::get_if<LineError>(&parsed)) return std::move(*error);
+  return LineError{"a guarantee-fund operation, not an order"};
 }
 
 }  // namespace kassa::contract

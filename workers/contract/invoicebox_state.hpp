@@ -1,5 +1,6 @@
 // Invoicebox's state export: one API v3 order object per NDJSON line (invoicebox.md §3, contract
-// §4), parsed into the few fields reconciliation needs. Pure: no I/O.
+// §4), or a guarantee-fund operation (`"objectType": "guaranteeFundOperation"`, contract §6),
+// parsed into the few fields reconciliation needs. Pure: no I/O.
 //
 // Money is converted to kopecks from the number's source text (never through a double): `371.88`
 // -> 37188, `100` -> 10000, `0.01` -> 1. Exponent forms (`1e2`, `3.7188E2`) are rejected:
@@ -39,9 +40,28 @@ struct LineError {
   std::string reason;
 };
 
-using ParsedLine = std::variant<InvoiceboxOrder, LineError>;
+// A guarantee-fund operation: `debit` when a payment was confirmed from a partner's fund,
+// `credit` when the money went back to it.
+struct FundOperation {
+  std::string id;                    // lower-case uuid
+  std::string partner_id;            // lower-case uuid
+  std::string partner_operation_id;  // lower-case uuid, the Business API's partnerOperationId
+  std::string order_id;              // lower-case uuid
+  std::string type;                  // debit|credit
+  core::Kopecks amount = 0;
+  std::optional<core::UtcTime> created_at;
 
-// One line (without its newline; a trailing '\r' is tolerated as JSON whitespace).
+  bool operator==(const FundOperation&) const = default;
+};
+
+using ParsedLine = std::variant<InvoiceboxOrder, LineError>;
+using StateLine = std::variant<InvoiceboxOrder, FundOperation, LineError>;
+
+// One line of the export (without its newline; a trailing '\r' is tolerated as JSON whitespace):
+// an order or refund order, or a guarantee-fund operation.
+StateLine parse_state_line(std::string_view line);
+
+// The same for a line that must be an order: a fund operation is a LineError here.
 ParsedLine parse_invoicebox_line(std::string_view line);
 
 // ISO 8601 / RFC 3339 with an explicit offset: "YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM)"

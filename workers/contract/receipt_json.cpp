@@ -54,7 +54,8 @@ std::string receipt_json(const core::Receipt& r, const core::Seller& seller,
   w.key("email").string(seller.email);
   w.key("sno").string(seller.sno);
   w.key("inn").string(seller.inn);
-  w.key("payment_address").string(seller.payment_address);
+  w.key("payment_address")
+      .string(r.supplier.site_url.empty() ? seller.payment_address : r.supplier.site_url);
   w.close('}');
   w.key("items").open('[');
   for (const auto& line : r.lines) {

@@ -87,6 +87,8 @@ json order_to_json(const core::OrderState& order) {
   json parked = json::array();
   for (const auto& waiting : order.parked) parked.push_back(source_to_json(waiting.source));
   j["parked"] = std::move(parked);
+  // Only when set: the state of every other order keeps its bytes.
+  if (order.waiting_for_merchant) j["waiting_for_merchant"] = true;
   return j;
 }
 
@@ -166,7 +168,9 @@ std::string order_state_text(const core::OrderState& order) {
   for (const auto& id : order.refund_ids) w.string(id);
   w.close(']').key("shipment_ids").open('[');
   for (const auto& id : order.shipment_ids) w.string(id);
-  w.close(']').close('}');
+  w.close(']');
+  if (order.waiting_for_merchant) w.key("waiting_for_merchant").boolean(true);
+  w.close('}');
   return w.take();
 }
 // clang-format on
@@ -225,6 +229,7 @@ core::OrderState order_from_json(const json& j) {
     if (!kind) throw std::runtime_error("stored parked event has an unknown event_type");
     order.parked.push_back({event_from_json(*kind, payload), std::move(source)});
   }
+  order.waiting_for_merchant = j.value("waiting_for_merchant", false);
   return order;
 }
 

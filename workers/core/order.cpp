@@ -354,4 +354,38 @@ std::vector<Step> apply_event(OrderState& state, const Event& event, const Sourc
   return {step_for(event, Outcome::parked)};
 }
 
+Step wait_for_merchant(OrderState& state, const Event& event, const Source& source) {
+  if (auto rejection = check_event(event)) return rejected(event, std::move(*rejection));
+  const auto& id = business_id_of(event);
+  for (const auto& waiting : state.parked)
+    if (waiting.event.index() == event.index() && business_id_of(waiting.event) == id)
+      return step_for(event, Outcome::duplicate);
+  if (state.merchant_id.empty()) state.merchant_id = header_of(event).merchant_id;
+  state.waiting_for_merchant = true;
+  state.parked.push_back({event, source});
+  return step_for(event, Outcome::parked);
+}
+
+std::vector<Step> release_merchant_wait(OrderState& state) {
+  if (!state.waiting_for_merchant) return {};
+  state.waiting_for_merchant = false;
+  std::vector<ParkedEvent> waiting = std::move(state.parked);
+  state.parked.clear();
+  std::stable_sort(waiting.begin(), waiting.end(), [](const ParkedEvent& a, const ParkedEvent& b) {
+    const bool pa = std::holds_alternative<PaymentSucceeded>(a.event);
+    const bool pb = std::holds_alternative<PaymentSucceeded>(b.event);
+    if (pa != pb) return pa;
+    return business_order(a, b);
+  });
+  std::vector<Step> steps;
+  for (auto& event : waiting) {
+    auto applied = apply_event(state, event.event, event.source);
+    for (auto& step : applied) {
+      if (!step.source) step.source = event.source;
+      steps.push_back(std::move(step));
+    }
+  }
+  return steps;
+}
+
 }  // namespace kassa::core

@@ -78,7 +78,10 @@ struct OrderState {
   std::vector<OrderLine> lines;
   std::vector<std::string> shipment_ids;  // applied
   std::vector<std::string> refund_ids;    // applied
-  std::vector<ParkedEvent> parked;        // waiting for the payment
+  std::vector<ParkedEvent> parked;        // waiting for the payment, or for the merchant
+  // Its events wait for the merchant's first merchant event (KASSA_UNKNOWN_MERCHANT=wait): every
+  // parked event, the payment too, until release_merchant_wait().
+  bool waiting_for_merchant = false;
 
   Kopecks shipped_amount() const;
   Kopecks refunded_amount() const;
@@ -123,5 +126,15 @@ std::optional<Rejection> check_event(const Event& event);
 // Applies one event to its order. Returns the event's step first, followed by the steps of parked
 // events that a payment released. On rejection the state is left unchanged for that event.
 std::vector<Step> apply_event(OrderState& state, const Event& event, const Source& source);
+
+// The merchant of the event has no merchant event yet: the event waits for it, parked with the
+// rest of the order (checks that need the event alone still reject it at once; those that need
+// the order's state wait too). Returns the event's step.
+Step wait_for_merchant(OrderState& state, const Event& event, const Source& source);
+
+// The merchant arrived: applies what waited for it, the payment first (so that it releases the
+// shipments and refunds behind it), then the rest in business order. Each step carries its
+// event's source. Nothing when the order was not waiting.
+std::vector<Step> release_merchant_wait(OrderState& state);
 
 }  // namespace kassa::core

@@ -90,6 +90,9 @@ struct Supplier {
   std::string inn, name;
   std::vector<std::string> phones;
   std::string kpp;  // documents only; receipts carry no KPP
+  // The shop's site, the place of settlement on its receipts (company.payment_address, tag
+  // 1187); empty: the seller's configured one.
+  std::string site_url = {};
 };
 
 struct ReceiptLine {

@@ -8,6 +8,98 @@ std::string_view customer_name(const std::optional<CustomerType>& type) {
   return *type == CustomerType::legal ? "legal" : "private";
 }
 
+std::int64_t micros(std::chrono::seconds d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
+
+std::string last_payout(const ReconFacts& f) {
+  return "the last " + f.last_payout_id +
+         (f.last_payout_at ? " of " + format_utc(*f.last_payout_at) : std::string());
+}
+
+std::string partner_of(const std::string& id) {
+  return id.empty() ? std::string("no partner") : "partner " + id;
+}
+
+// Payouts against kassa's ledger: one finding of the order at most, the first that applies.
+void classify_payouts(const ReconFacts& f, UtcTime as_of, std::chrono::seconds payout_grace,
+                      std::vector<ReconException>& out) {
+  const Kopecks payout_net = f.payout_paid - f.payout_refunded;
+  if (f.payout_lines > 0 && !f.kassa_paid) {
+    out.push_back({ReconKind::payout_unknown_order, 0, payout_net, -payout_net,
+                   std::to_string(f.payout_lines) + " payout(s) (" + last_payout(f) + ") paid " +
+                       format_rubles(f.payout_paid) + " and refunded " +
+                       format_rubles(f.payout_refunded) +
+                       " for an order kassa has no payment for"});
+    return;
+  }
+  if (!f.kassa_paid) return;
+  if (f.payout_lines_paid >= 2) {
+    out.push_back({ReconKind::paid_out_twice, f.kassa_amount, f.payout_paid,
+                   f.kassa_amount - f.payout_paid,
+                   "the payment of " + format_rubles(f.kassa_amount) + " is counted in " +
+                       std::to_string(f.payout_lines_paid) + " payouts, " +
+                       format_rubles(f.payout_paid) + " in all (" + last_payout(f) + ")"});
+    return;
+  }
+  if (f.payout_lines > 0) {
+    const bool paid_differs = f.payout_paid != f.paid_as_of_payout;
+    const bool refunded_differs = f.payout_refunded != f.refunded_as_of_payout;
+    if (!paid_differs && !refunded_differs) return;
+    const Kopecks kassa_net = f.paid_as_of_payout - f.refunded_as_of_payout;
+    out.push_back({ReconKind::payout_mismatch, kassa_net, payout_net, kassa_net - payout_net,
+                   std::string(paid_differs && refunded_differs ? "paid and refunded differ"
+                               : paid_differs                   ? "paid differs"
+                                                                : "refunded differs") +
+                       ": payouts paid " + format_rubles(f.payout_paid) + ", refunded " +
+                       format_rubles(f.payout_refunded) + "; kassa's ledger as of " +
+                       last_payout(f) + " paid " + format_rubles(f.paid_as_of_payout) +
+                       ", refunded " + format_rubles(f.refunded_as_of_payout)});
+    return;
+  }
+  // In no payout: a finding once the payout is overdue, if money is left to pay out.
+  if (!f.payouts_recorded || !f.paid_at || f.kassa_refunded >= f.kassa_amount) return;
+  const std::int64_t overdue = as_of.unix_micros - f.paid_at->unix_micros - micros(payout_grace);
+  if (overdue <= 0) return;
+  const Kopecks net = f.kassa_amount - f.kassa_refunded;
+  out.push_back({ReconKind::not_paid_out, net, 0, net,
+                 "paid " + format_utc(*f.paid_at) + ", in no payout; " +
+                     std::to_string(overdue / 3'600'000'000LL) + " h past the payout grace"});
+}
+
+// Guarantee-fund operations against the payment and its refunds.
+void classify_fund(const ReconFacts& f, std::vector<ReconException>& out) {
+  const Kopecks fund_net = f.fund_debits - f.fund_credits;
+  if (f.kassa_paid && f.payment_method == "guarantee_fund") {
+    if (!f.funds_imported) return;
+    std::vector<std::string> reasons;
+    if (f.fund_debits != f.kassa_amount)
+      reasons.push_back((f.fund_debits == 0 ? std::string("no fund debit")
+                                            : "fund debits of " + format_rubles(f.fund_debits)) +
+                        " for a payment of " + format_rubles(f.kassa_amount));
+    if (f.fund_credits != f.kassa_refunded)
+      reasons.push_back((f.fund_credits == 0 ? std::string("no fund credit")
+                                             : "fund credits of " + format_rubles(f.fund_credits)) +
+                        " for refunds of " + format_rubles(f.kassa_refunded));
+    if (reasons.empty()) return;
+    std::string detail =
+        "guarantee-fund payment of " + partner_of(f.partner_id) + ": " + reasons[0];
+    if (reasons.size() > 1) detail += "; " + reasons[1];
+    const Kopecks kassa_net = f.kassa_amount - f.kassa_refunded;
+    out.push_back({ReconKind::fund_mismatch, kassa_net, fund_net, kassa_net - fund_net, detail});
+    return;
+  }
+  if (f.fund_operations == 0) return;
+  out.push_back(
+      {ReconKind::fund_mismatch, 0, fund_net, -fund_net,
+       std::to_string(f.fund_operations) + " fund operation(s) of " +
+           partner_of(f.fund_partner_id) + " (debits " + format_rubles(f.fund_debits) +
+           ", credits " + format_rubles(f.fund_credits) + ") without a guarantee-fund payment: " +
+           (f.kassa_paid ? "kassa's payment is by " +
+                               (f.payment_method.empty() ? std::string("card") : f.payment_method)
+                         : std::string("kassa has no payment"))});
+}
+
 }  // namespace
 
 std::string_view recon_kind_name(ReconKind kind) {
@@ -26,12 +118,24 @@ std::string_view recon_kind_name(ReconKind kind) {
       return "orphan_event";
     case ReconKind::fiscal_gap:
       return "fiscal_gap";
+    case ReconKind::payout_mismatch:
+      return "payout_mismatch";
+    case ReconKind::not_paid_out:
+      return "not_paid_out";
+    case ReconKind::paid_out_twice:
+      return "paid_out_twice";
+    case ReconKind::payout_unknown_order:
+      return "payout_unknown_order";
+    case ReconKind::fund_mismatch:
+      return "fund_mismatch";
+    case ReconKind::unknown_merchant:
+      return "unknown_merchant";
   }
   return "";
 }
 
-std::vector<ReconException> classify(const ReconFacts& f, UtcTime as_of,
-                                     std::chrono::seconds grace) {
+std::vector<ReconException> classify(const ReconFacts& f, UtcTime as_of, std::chrono::seconds grace,
+                                     std::chrono::seconds payout_grace) {
   std::vector<ReconException> out;
   const bool invoicebox_paid = f.invoicebox_known && f.invoicebox_status == "completed";
 
@@ -57,9 +161,9 @@ std::vector<ReconException> classify(const ReconFacts& f, UtcTime as_of,
   }
 
   // Waiting too long is a finding whatever the payment sides say.
-  if (f.waiting_events > 0 && f.waiting_since &&
-      as_of.unix_micros - f.waiting_since->unix_micros >
-          std::chrono::duration_cast<std::chrono::microseconds>(grace).count())
+  const bool waited_too_long = f.waiting_events > 0 && f.waiting_since &&
+                               as_of.unix_micros - f.waiting_since->unix_micros > micros(grace);
+  if (waited_too_long)
     out.push_back({ReconKind::orphan_event, 0, 0, 0,
                    std::to_string(f.waiting_events) + " event(s) waiting for the payment since " +
                        format_utc(*f.waiting_since)});
@@ -87,6 +191,14 @@ std::vector<ReconException> classify(const ReconFacts& f, UtcTime as_of,
     for (std::size_t i = 1; i < gaps.size(); ++i) detail += "; " + gaps[i];
     out.push_back({ReconKind::fiscal_gap, 0, 0, 0, detail});
   }
+
+  classify_payouts(f, as_of, payout_grace, out);
+  classify_fund(f, out);
+  // Waiting for a merchant is waiting too (orphan_event above); this says for whom.
+  if (waited_too_long && !f.waiting_merchant_id.empty())
+    out.push_back({ReconKind::unknown_merchant, 0, 0, 0,
+                   std::to_string(f.waiting_events) + " event(s) waiting for merchant " +
+                       f.waiting_merchant_id + " since " + format_utc(*f.waiting_since)});
   return out;
 }
 

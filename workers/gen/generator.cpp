@@ -1,6 +1,8 @@
 #include "gen/generator.hpp"
 
 #include "contract/encoding.hpp"
+#include "gen/partner_flows.hpp"
+#include "gen/support.hpp"
 
 #include <algorithm>
 #include <array>
@@ -21,210 +23,9 @@
 namespace kassa::gen {
 namespace {
 
-using nlohmann::json;
+using namespace detail;
 
-constexpr std::int64_t kMinute = 60;
-constexpr std::int64_t kHour = 3600;
-constexpr std::int64_t kDay = 86400;
-
-// ---------------------------------------------------------------------------------------------
-// Randomness. std:: distributions differ between standard libraries, so everything is built on
-// xoshiro256** with our own bounded-integer and probability helpers.
-
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-class Rng {
- public:
-  // Independent streams per (seed, purpose, index), so that changing one rate does not reshuffle
-  // the content of unrelated orders.
-  explicit Rng(std::uint64_t seed, std::uint64_t purpose = 0, std::uint64_t index = 0) {
-    std::uint64_t s = seed;
-    s = splitmix64(s) ^ purpose;
-    s = splitmix64(s) ^ index;
-    for (auto& word : state_) word = splitmix64(s);
-  }
-
-  std::uint64_t next() {
-    const std::uint64_t result = std::rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = std::rotl(state_[3], 45);
-    return result;
-  }
-
-  // Uniform in [0, n), n > 0; rejection keeps it unbiased.
-  std::uint64_t below(std::uint64_t n) {
-    const std::uint64_t threshold = (0 - n) % n;
-    for (;;) {
-      const std::uint64_t r = next();
-      if (r >= threshold) return r % n;
-    }
-  }
-
-  // Uniform in [lo, hi], lo <= hi.
-  std::int64_t between(std::int64_t lo, std::int64_t hi) {
-    return lo + static_cast<std::int64_t>(below(static_cast<std::uint64_t>(hi - lo) + 1));
-  }
-
-  std::size_t index(std::size_t n) { return static_cast<std::size_t>(below(n)); }
-
-  // 53 random bits give an exactly representable double in [0, 1): same on every IEEE platform.
-  bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
-
-  template <typename T>
-  void shuffle(std::vector<T>& v) {
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[index(i)]);
-  }
-
- private:
-  std::array<std::uint64_t, 4> state_{};
-};
-
-std::string hex(std::uint64_t value, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i, value >>= 4)
-    out[static_cast<std::size_t>(i)] = kHex[value & 15];
-  return out;
-}
-
-// Looks like an RFC 4122 version 4 UUID; the bits come from the seeded PRNG.
-std::string make_uuid(Rng& r) {
-  const std::uint64_t hi = (r.next() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  const std::uint64_t lo = (r.next() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  const std::string h = hex(hi, 16);
-  const std::string l = hex(lo, 16);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + l.substr(0, 4) +
-         "-" + l.substr(4);
-}
-
-std::string digits(Rng& r, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += static_cast<char>('0' + r.below(10));
-  return out;
-}
-
-std::string pad(std::int64_t value, int width) {
-  std::string s = std::to_string(value);
-  if (static_cast<int>(s.size()) < width)
-    s.insert(0, static_cast<std::size_t>(width) - s.size(), '0');
-  return s;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Time: seconds since the Unix epoch, UTC, civil conversions after H. Hinnant.
-
-std::int64_t days_from_civil(std::int64_t y, std::int64_t m, std::int64_t d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, std::int64_t& m, std::int64_t& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = yoe + era * 400 + (m <= 2);
-}
-
-std::int64_t parse_utc(const std::string& s) {
-  // Exactly YYYY-MM-DDTHH:MM:SSZ: the generator only needs its own format.
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
-  bool ok = s.size() == kShape.size();
-  for (std::size_t i = 0; ok && i < s.size(); ++i) {
-    ok = kShape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == kShape[i];
-  }
-  if (!ok) throw std::invalid_argument("gen: time must look like 2025-12-24T00:00:00Z: " + s);
-  auto num = [&](std::size_t pos, std::size_t len) { return std::stoll(s.substr(pos, len)); };
-  const std::int64_t mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
-                     se = num(17, 2);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) {
-    throw std::invalid_argument("gen: time out of range: " + s);
-  }
-  return days_from_civil(num(0, 4), mo, d) * kDay + h * kHour + mi * kMinute + se;
-}
-
-std::string format_date(std::int64_t t) {
-  std::int64_t y = 0, m = 0, d = 0;
-  civil_from_days(t >= 0 ? t / kDay : (t - kDay + 1) / kDay, y, m, d);
-  return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2);
-}
-
-std::string format_clock(std::int64_t t) {
-  const std::int64_t s = ((t % kDay) + kDay) % kDay;
-  return pad(s / kHour, 2) + ":" + pad(s / kMinute % 60, 2) + ":" + pad(s % 60, 2);
-}
-
-std::string format_utc(std::int64_t t) {
-  return format_date(t) + "T" + format_clock(t) + "Z";
-}
-
-// Invoicebox writes times with an explicit offset.
-std::string format_offset(std::int64_t t) {
-  return format_date(t) + "T" + format_clock(t) + "+00:00";
-}
-
-// ---------------------------------------------------------------------------------------------
-// Money (kopecks) and quantities (thousandths) as text, never through floating point.
-
-std::string rubles(std::int64_t kopecks) {
-  const std::int64_t a = kopecks < 0 ? -kopecks : kopecks;
-  return (kopecks < 0 ? "-" : "") + std::to_string(a / 100) + "." + pad(a % 100, 2);
-}
-
-// Event quantity: "2" or "0.750".
-std::string quantity_text(std::int64_t thousandths) {
-  if (thousandths % 1000 == 0) return std::to_string(thousandths / 1000);
-  return std::to_string(thousandths / 1000) + "." + pad(thousandths % 1000, 3);
-}
-
-// Invoicebox quantity: a JSON number such as 2 or 0.75.
-std::string quantity_number(std::int64_t thousandths) {
-  std::string s = quantity_text(thousandths);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-  }
-  return s;
-}
-
-// round-half-up(a * b / c) for non-negative operands; callers keep a * b well inside int64
-// (line totals below 10^10 kopecks times quantities below 10^8 thousandths).
-std::int64_t mul_div_round(std::int64_t a, std::int64_t b, std::int64_t c) {
-  return (a * b * 2 + c) / (2 * c);
-}
-
-int vat_rate(std::string_view code) {
-  if (code.substr(0, 7) != "RUS_VAT") return 0;
-  int rate = 0;
-  for (const char c : code.substr(7)) {
-    if (c < '0' || c > '9') break;
-    rate = rate * 10 + (c - '0');
-  }
-  return rate;
-}
-
-// Rough VAT for the Invoicebox export only; kassa does not reconcile it.
-std::int64_t vat_of(std::int64_t gross, std::string_view code) {
-  const int rate = vat_rate(code);
-  return rate == 0 ? 0 : mul_div_round(gross, rate, 100 + rate);
-}
+constexpr std::size_t kKnownMerchants = 20;  // the shops that have merchant events
 
 // ---------------------------------------------------------------------------------------------
 // Catalogue.
@@ -299,28 +100,6 @@ constexpr const char* kRefundReasons[] = {
     "Отмена услуги",
     "Недовложение",
 };
-
-// INN with valid check digits, so that stricter validators downstream accept it.
-std::string make_inn(Rng& r, int length) {
-  std::vector<int> d;
-  d.push_back(static_cast<int>(1 + r.below(9)));
-  for (int i = 1; i < length - (length == 10 ? 1 : 2); ++i)
-    d.push_back(static_cast<int>(r.below(10)));
-  auto check = [&](const std::vector<int>& coef) {
-    int sum = 0;
-    for (std::size_t i = 0; i < coef.size(); ++i) sum += coef[i] * d[i];
-    d.push_back(sum % 11 % 10);
-  };
-  if (length == 10) {
-    check({2, 4, 10, 3, 5, 9, 4, 6, 8});
-  } else {
-    check({7, 2, 4, 10, 3, 5, 9, 4, 6, 8});
-    check({3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8});
-  }
-  std::string out;
-  for (const int v : d) out += static_cast<char>('0' + v);
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The plan of one order.
@@ -432,10 +211,12 @@ struct Order {
   Discrepancy discrepancy = Discrepancy::none;
   int discrepancy_variant = 0;
   std::size_t business_duplicate = 0;  // 1 + index of the shipment sent twice, 0 if none
+  bool unknown_merchant = false;       // its merchant never gets a merchant event: all waits
 
   std::vector<Shipment> shipments;
   std::vector<Refund> refunds;
 
+  // Whether the payment event is valid; kassa applies it unless the merchant never comes.
   bool payment_applied() const { return !orphan && !payment_is_bad(bad); }
   std::int64_t refunded() const {
     std::int64_t sum = 0;
@@ -460,31 +241,6 @@ struct Pending {
   Fate fate = Fate::applied;
   std::string error_code;
   bool send_twice = false;
-};
-
-std::size_t share(double rate, int orders) {
-  return static_cast<std::size_t>(std::llround(rate * static_cast<double>(orders)));
-}
-
-// Builds a JSON object line with keys in the given order and raw (already encoded) values, so that
-// money can be written as literal two-decimal numbers.
-class RawObject {
- public:
-  RawObject& raw(std::string_view key, std::string_view value) {
-    out_ += out_.empty() ? "{" : ",";
-    out_ += json(std::string(key)).dump();
-    out_ += ':';
-    out_ += value;
-    return *this;
-  }
-  RawObject& str(std::string_view key, const std::string& value) {
-    return raw(key, json(value).dump());
-  }
-  RawObject& money(std::string_view key, std::int64_t kopecks) { return raw(key, rubles(kopecks)); }
-  std::string close() const { return out_.empty() ? "{}" : out_ + "}"; }
-
- private:
-  std::string out_;
 };
 
 // The basketItems of an exported order or refund order, and the VAT they add up to. Only an
@@ -540,6 +296,7 @@ class Generator {
   void assign_reorder(Rng& r);
   void assign_business_duplicates(Rng& r);
   void assign_discrepancies(Rng& r);
+  void assign_unknown_merchants(Rng& r);
 
   json payment_json(const Order& o) const;
   json shipment_json(const Order& o, const Shipment& s) const;
@@ -927,6 +684,31 @@ void Generator::assign_discrepancies(Rng& r) {
   }
 }
 
+// Orders of merchants that never get a merchant event: with KASSA_UNKNOWN_MERCHANT=wait every
+// event of theirs waits. Plain orders only (valid, in order, no other role), so that nothing of
+// theirs depends on state kassa never builds. Chosen last, from a stream of its own, so every
+// other order keeps its bytes.
+void Generator::assign_unknown_merchants(Rng& r) {
+  std::vector<std::size_t> pool;
+  for (std::size_t i = 0; i < orders_.size(); ++i) {
+    const Order& o = orders_[i];
+    if (o.payment_applied() && o.bad == Bad::none && !o.reordered && !o.hundred &&
+        o.business_duplicate == 0 && o.discrepancy == Discrepancy::none)
+      pool.push_back(i);
+  }
+  r.shuffle(pool);
+  std::size_t n = share(options_.unknown_merchant_rate, options_.orders);
+  if (options_.orders >= 500 && options_.unknown_merchant_rate > 0) n = std::max<std::size_t>(n, 2);
+  n = std::min(n, pool.size());
+  std::sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(n));
+  for (std::size_t k = 0; k < n; ++k) {
+    Order& o = orders_[pool[k]];
+    o.unknown_merchant = true;
+    o.merchant = merchants_.size();
+    merchants_.push_back(make_uuid(r));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events.
 
@@ -936,31 +718,40 @@ namespace {
 // the random stream, so that adding it left every other byte of a seed's stream as it was:
 // 60% a shop's own integration, 20% a partner bank's, 10% the Business API, 10% a marketplace;
 // Business API orders half from a guarantee fund. Defaults (merchant_api, card) are left out.
-void add_channel(json& payment, const std::string& order_id) {
+struct Channel {
+  std::string name = "merchant_api";
+  std::string method = "card";
+  std::string partner_id;            // partner_api and business_api only
+  std::string partner_operation_id;  // guarantee_fund only
+};
+
+Channel channel_of(const std::string& order_id) {
   const std::string h = contract::sha256_hex(order_id + ":channel");
   const int channel = std::stoi(h.substr(0, 4), nullptr, 16) % 100;
   const int method = std::stoi(h.substr(4, 4), nullptr, 16) % 100;
-  const int partner = std::stoi(h.substr(8, 2), nullptr, 16) % 3;
-  const std::string partner_id =
-      contract::uuid_v5(contract::kOutputNamespace, "gen:partner:" + std::to_string(partner));
-  std::string name = "merchant_api";
+  const int partner = std::stoi(h.substr(8, 2), nullptr, 16) % kPartners;
+  Channel c;
   if (channel >= 90)
-    name = "marketplace";
+    c.name = "marketplace";
   else if (channel >= 80)
-    name = "business_api";
+    c.name = "business_api";
   else if (channel >= 60)
-    name = "partner_api";
-  if (name != "merchant_api") payment["channel"] = name;
-  if (name == "partner_api" || name == "business_api") payment["partner_id"] = partner_id;
-  std::string paid_by = method < 60   ? "card"
-                        : method < 85 ? "sbp"
-                        : method < 95 ? "bank_transfer"
-                                      : "other";
-  if (name == "business_api" && method % 2 == 0) paid_by = "guarantee_fund";
-  if (paid_by != "card") payment["payment_method"] = paid_by;
-  if (paid_by == "guarantee_fund")
-    payment["partner_operation_id"] =
+    c.name = "partner_api";
+  if (c.name == "partner_api" || c.name == "business_api") c.partner_id = partner_uuid(partner);
+  c.method = method < 60 ? "card" : method < 85 ? "sbp" : method < 95 ? "bank_transfer" : "other";
+  if (c.name == "business_api" && method % 2 == 0) c.method = "guarantee_fund";
+  if (c.method == "guarantee_fund")
+    c.partner_operation_id =
         contract::uuid_v5(contract::kOutputNamespace, order_id + ":fund-operation");
+  return c;
+}
+
+void add_channel(json& payment, const std::string& order_id) {
+  const Channel c = channel_of(order_id);
+  if (c.name != "merchant_api") payment["channel"] = c.name;
+  if (!c.partner_id.empty()) payment["partner_id"] = c.partner_id;
+  if (c.method != "card") payment["payment_method"] = c.method;
+  if (!c.partner_operation_id.empty()) payment["partner_operation_id"] = c.partner_operation_id;
 }
 
 }  // namespace
@@ -1272,18 +1063,9 @@ std::string Generator::invoicebox_refund(const Order& o, const Refund& f, std::s
 
 // ---------------------------------------------------------------------------------------------
 
-json recon_entry(const std::string& order_id, std::string_view kind, std::int64_t kassa,
-                 std::int64_t invoicebox) {
-  return {{"order_id", order_id},
-          {"kind", kind},
-          {"kassa_amount", kassa},
-          {"invoicebox_amount", invoicebox},
-          {"delta", kassa - invoicebox}};
-}
-
 Output Generator::run() {
   Rng master(seed(), 1);
-  for (int i = 0; i < 20; ++i) merchants_.push_back(make_uuid(master));
+  for (std::size_t i = 0; i < kKnownMerchants; ++i) merchants_.push_back(make_uuid(master));
 
   const auto n = static_cast<std::size_t>(options_.orders);
   const std::size_t hundred = n >= 200 ? master.index(n) : n;
@@ -1303,6 +1085,8 @@ Output Generator::run() {
   assign_reorder(roles);
   assign_business_duplicates(roles);
   assign_discrepancies(roles);
+  Rng unknown(seed(), 7);
+  assign_unknown_merchants(unknown);
 
   // Messages per order, then exact duplicates of a share of the applied events.
   std::vector<std::vector<Pending>> per_order(n);
@@ -1320,6 +1104,15 @@ Output Generator::run() {
   for (std::size_t k = 0; k < twice; ++k) {
     std::swap(applied[k], applied[k + roles.index(applied.size() - k)]);
     per_order[applied[k].first][applied[k].second].send_twice = true;
+  }
+  // Drawn as if applied, so that the other orders' duplicates stay where they were; but every
+  // event of an unknown merchant's order waits, and is sent once.
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!orders_[i].unknown_merchant) continue;
+    for (auto& m : per_order[i]) {
+      m.fate = Fate::parked;
+      m.send_twice = false;
+    }
   }
   for (std::size_t i = 0; i < n; ++i) {
     auto& seq = per_order[i];
@@ -1358,14 +1151,38 @@ Output Generator::run() {
     return a.pos < b.pos;
   });
 
+  // The partner flows, from what kassa makes of the orders.
+  std::vector<OrderFacts> facts;
+  for (const Order& o : orders_) {
+    OrderFacts f;
+    f.id = o.id;
+    f.merchant = o.merchant;
+    f.paid_at = o.paid_at;
+    f.amount = o.amount;
+    f.applied = o.payment_applied() && !o.unknown_merchant;
+    if (f.applied)
+      for (const Refund& r : o.refunds) f.refunds.emplace_back(r.at, r.amount);
+    const Channel channel = channel_of(o.id);
+    f.payment_method = channel.method;
+    f.partner_id = channel.partner_id;
+    f.partner_operation_id = channel.partner_operation_id;
+    facts.push_back(std::move(f));
+  }
+  PartnerFlows partner = make_partner_flows(options_, from_, merchants_, kKnownMerchants, facts);
+
   Output out;
+  // Merchant events first: every order event finds its merchant's activation already read.
+  for (auto& m : partner.merchants)
+    out.messages.push_back({m.stream, std::move(m.key), std::move(m.value)});
   std::map<std::string, std::size_t> rejected;
   for (const char* code : kBadNames) rejected[code] = 0;
   std::size_t counts[5] = {};
   json dead_letters = json::array();
+  std::size_t waiting_for_merchant = 0;
   for (const Slot& s : slots) {
     Pending& m = per_order[s.order][s.pos];
     ++counts[static_cast<std::size_t>(m.fate)];
+    waiting_for_merchant += orders_[s.order].unknown_merchant ? 1 : 0;
     if (m.fate == Fate::rejected) {
       ++rejected[m.error_code];
       dead_letters.push_back({{"index", out.messages.size()},
@@ -1376,15 +1193,43 @@ Output Generator::run() {
     }
     out.messages.push_back({m.stream, std::move(m.key), std::move(m.value)});
   }
+  std::size_t payouts_rejected = 0;
+  for (auto& m : partner.payouts) {
+    if (!m.error_code.empty()) {
+      ++rejected[m.error_code];
+      ++payouts_rejected;
+      dead_letters.push_back({{"index", out.messages.size()},
+                              {"stream", stream_name(m.stream)},
+                              {"key", m.key},
+                              {"merchant_id", m.key},
+                              {"payout_id", m.payout_id},
+                              {"error_code", m.error_code}});
+    }
+    out.messages.push_back({m.stream, std::move(m.key), std::move(m.value)});
+  }
+  out.fund_operations = std::move(partner.fund_operations);
 
   // Invoicebox state and the expected reconciliation.
   json recon = json::array();
+  for (auto& r : partner.recon) recon.push_back(std::move(r));
   json orders = json::array();
   std::int64_t payments = 0, payments_amount = 0, shipments = 0, refunds = 0, refunds_amount = 0;
-  std::size_t reordered = 0;
+  std::size_t reordered = 0, unknown_orders = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const Order& o = orders_[i];
     reordered += o.reordered ? 1 : 0;
+    if (o.unknown_merchant) {
+      // Invoicebox took the money; kassa still waits for the merchant.
+      ++unknown_orders;
+      out.invoicebox_state.push_back(invoicebox_order(o, "completed", o.amount, o.customer.legal));
+      for (std::size_t k = 0; k < o.refunds.size(); ++k)
+        out.invoicebox_state.push_back(
+            invoicebox_refund(o, o.refunds[k], k + 1, o.refunds[k].amount));
+      recon.push_back(recon_entry(o.id, "missing_in_kassa", 0, o.amount));
+      recon.push_back(recon_entry(o.id, "orphan_event", 0, 0));
+      recon.push_back(recon_entry(o.id, "unknown_merchant", 0, 0));
+      continue;
+    }
     if (o.orphan) {
       out.invoicebox_state.push_back(invoicebox_order(o, "created", o.amount, o.customer.legal));
       recon.push_back(recon_entry(o.id, "orphan_event", 0, 0));
@@ -1469,6 +1314,8 @@ Output Generator::run() {
            b.at("order_id").get_ref<const std::string&>();
   });
 
+  partner.summary["unknown_merchants"] = merchants_.size() - kKnownMerchants;
+  partner.summary["injected"]["unknown_merchant"] = unknown_orders;
   json rejected_json = json::object();
   for (const auto& [code, count] : rejected) rejected_json[code] = count;
   out.truth = {
@@ -1481,6 +1328,13 @@ Output Generator::run() {
         {"reorder_rate", options_.reorder_rate},
         {"discrepancy_rate", options_.discrepancy_rate},
         {"orphan_rate", options_.orphan_rate},
+        {"unknown_merchant_rate", options_.unknown_merchant_rate},
+        {"payout_mismatch_rate", options_.payout_mismatch_rate},
+        {"paid_out_twice_rate", options_.paid_out_twice_rate},
+        {"payout_unknown_order_rate", options_.payout_unknown_order_rate},
+        {"not_paid_out_rate", options_.not_paid_out_rate},
+        {"bad_payout_rate", options_.bad_payout_rate},
+        {"fund_mismatch_rate", options_.fund_mismatch_rate},
         {"from", options_.from},
         {"to", options_.to}}},
       {"stream",
@@ -1489,7 +1343,10 @@ Output Generator::run() {
         {"exact_duplicates", counts[static_cast<std::size_t>(Fate::exact_duplicate)]},
         {"business_duplicates", counts[static_cast<std::size_t>(Fate::business_duplicate)]},
         {"parked_forever", counts[static_cast<std::size_t>(Fate::parked)]},
+        {"waiting_for_merchant", waiting_for_merchant},
         {"reordered_orders", reordered},
+        {"merchant_events", partner.merchants.size()},
+        {"payouts_recorded", partner.payouts.size() - payouts_rejected},
         {"rejected", std::move(rejected_json)}}},
       {"ledger",
        {{"payments", payments},
@@ -1499,16 +1356,27 @@ Output Generator::run() {
         {"refunds_amount", refunds_amount}}},
       {"orders", std::move(orders)},
       {"recon", std::move(recon)},
-      {"dead_letters", std::move(dead_letters)}};
+      {"dead_letters", std::move(dead_letters)},
+      {"partner_flows", std::move(partner.summary)}};
   return out;
 }
 
 void validate(const Options& o) {
   if (o.orders < 0) throw std::invalid_argument("gen: orders must be >= 0");
   const std::pair<const char*, double> rates[] = {
-      {"legal_share", o.legal_share},           {"malformed_rate", o.malformed_rate},
-      {"duplicate_rate", o.duplicate_rate},     {"reorder_rate", o.reorder_rate},
-      {"discrepancy_rate", o.discrepancy_rate}, {"orphan_rate", o.orphan_rate},
+      {"legal_share", o.legal_share},
+      {"malformed_rate", o.malformed_rate},
+      {"duplicate_rate", o.duplicate_rate},
+      {"reorder_rate", o.reorder_rate},
+      {"discrepancy_rate", o.discrepancy_rate},
+      {"orphan_rate", o.orphan_rate},
+      {"unknown_merchant_rate", o.unknown_merchant_rate},
+      {"payout_mismatch_rate", o.payout_mismatch_rate},
+      {"paid_out_twice_rate", o.paid_out_twice_rate},
+      {"payout_unknown_order_rate", o.payout_unknown_order_rate},
+      {"not_paid_out_rate", o.not_paid_out_rate},
+      {"bad_payout_rate", o.bad_payout_rate},
+      {"fund_mismatch_rate", o.fund_mismatch_rate},
   };
   for (const auto& [name, rate] : rates) {
     if (!(rate >= 0.0 && rate <= 1.0)) {
@@ -1527,6 +1395,14 @@ Output generate(const Options& options) {
   return Generator(options, from, to).run();
 }
 
+std::size_t count_order_messages(const std::vector<Message>& messages) {
+  std::size_t n = 0;
+  for (const auto& m : messages)
+    n += m.stream == Stream::payments || m.stream == Stream::shipments ||
+         m.stream == Stream::refunds;
+  return n;
+}
+
 std::string_view stream_name(Stream stream) {
   switch (stream) {
     case Stream::payments:
@@ -1535,6 +1411,10 @@ std::string_view stream_name(Stream stream) {
       return "shipments";
     case Stream::refunds:
       return "refunds";
+    case Stream::merchants:
+      return "merchants";
+    case Stream::payouts:
+      return "payouts";
   }
   return "payments";
 }

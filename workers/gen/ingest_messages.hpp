@@ -1,5 +1,6 @@
-// Generated messages as the consumer would hand them to the batch function: topic kind, the
-// stream name as topic, partition 0, offsets in delivery order.
+// Generated order events as the consumer would hand them to the batch function: topic kind, the
+// stream name as topic, partition 0, the offset the message's index in the generated stream.
+// Merchant events and payouts are left out: they are not order events.
 #pragma once
 
 #include <vector>

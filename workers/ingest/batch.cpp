@@ -44,15 +44,59 @@ class Applier {
     auto [it, created] = snapshot_.orders.try_emplace(header.order_id);
     core::OrderState& order = it->second;
     if (created) order.order_id = header.order_id;
-    const auto steps = core::apply_event(order, event, source);
+    // What waited for a merchant that has arrived meanwhile goes first, in its business order.
+    if (order.waiting_for_merchant && merchant_known(order.merchant_id)) release(order);
+    if (order.waiting_for_merchant ||
+        (outputs_.wait_for_merchant && !merchant_known(header.merchant_id))) {
+      return record_own(order, {core::wait_for_merchant(order, event, source)}, m);
+    }
+    record_own(order, core::apply_event(order, event, source), m);
+  }
+
+  // Every order of the snapshot that waits for a merchant now known.
+  void release_all() {
+    for (auto& [id, order] : snapshot_.orders)
+      if (order.waiting_for_merchant && merchant_known(order.merchant_id)) release(order);
+  }
+
+  BatchResult finish() { return std::move(result_); }
+
+ private:
+  // The steps of the message's own event: the first is the event itself.
+  void record_own(core::OrderState& order, std::vector<core::Step> steps, const DecodedMessage& m) {
+    if (!steps.empty() && !steps.front().source) steps.front().source = m.message.source;
+    record(order, steps, &m.decoded.fingerprint, &*m.decoded.event);
+  }
+
+  bool merchant_known(const std::string& merchant_id) const {
+    const auto it = snapshot_.merchants.find(merchant_id);
+    return it != snapshot_.merchants.end() && !it->second.empty();
+  }
+
+  void release(core::OrderState& order) {
+    // The payments among the waiting events, for their channel on the ledger.
+    std::vector<core::PaymentSucceeded> payments;
+    for (const auto& waiting : order.parked)
+      if (const auto* p = std::get_if<core::PaymentSucceeded>(&waiting.event))
+        payments.push_back(*p);
+    record(order, core::release_merchant_wait(order), nullptr, nullptr, &payments);
+  }
+
+  // The steps of one event (or of a release): inbox, ledger, receipts, packages, dead letters.
+  // `fingerprint` and `event` are the message's own, for its first step; a step with a source of
+  // its own is a parked event released, counted as such.
+  void record(core::OrderState& order, const std::vector<core::Step>& steps,
+              const std::string* fingerprint, const core::Event* event,
+              const std::vector<core::PaymentSucceeded>* released_payments = nullptr) {
     bool changed = false;
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const core::Step& step = steps[i];
-      const core::Source& step_source = step.source ? *step.source : source;
-      const std::string fingerprint =
-          i == 0 ? m.decoded.fingerprint : contract::sha256_hex(step_source.payload);
-      snapshot_.inbox[step.event_id] = {fingerprint, step.outcome};
-      result_.inbox.push_back({step.event_id, order.order_id, fingerprint, step_source.topic,
+      const bool own = i == 0 && fingerprint != nullptr;
+      const core::Source& step_source = *step.source;
+      const std::string step_fingerprint =
+          own ? *fingerprint : contract::sha256_hex(step_source.payload);
+      snapshot_.inbox[step.event_id] = {step_fingerprint, step.outcome};
+      result_.inbox.push_back({step.event_id, order.order_id, step_fingerprint, step_source.topic,
                                step.kind, step.outcome, step_source.partition, step_source.offset});
       switch (step.outcome) {
         case core::Outcome::applied: {
@@ -65,15 +109,20 @@ class Applier {
           row.kind = step.kind;
           row.amount = step.amount;
           row.occurred_at = step.occurred_at;
-          // A payment is never parked: when applied, it is this message's own event.
-          if (const auto* payment = std::get_if<core::PaymentSucceeded>(&event);
-              payment != nullptr && i == 0) {
-            row.channel = payment->channel;
-            row.payment_method = payment->payment_method;
-            row.partner_id = payment->partner_id;
-            row.partner_operation_id = payment->partner_operation_id;
-            ++result_.counts
-                  .payments_by_channel_method[{payment->channel, payment->payment_method}];
+          if (step.kind == core::EventKind::payment) {
+            const core::PaymentSucceeded* payment =
+                own ? std::get_if<core::PaymentSucceeded>(event) : nullptr;
+            if (payment == nullptr && released_payments != nullptr)
+              for (const auto& p : *released_payments)
+                if (p.header.event_id == step.event_id) payment = &p;
+            if (payment != nullptr) {
+              row.channel = payment->channel;
+              row.payment_method = payment->payment_method;
+              row.partner_id = payment->partner_id;
+              row.partner_operation_id = payment->partner_operation_id;
+              ++result_.counts
+                    .payments_by_channel_method[{payment->channel, payment->payment_method}];
+            }
           }
           issue_receipts(order, step);
           issue_package(order, step);
@@ -91,20 +140,20 @@ class Applier {
           dead_letter(step_source, *step.rejection, step.event_id);
           break;
       }
-      // A parked event that its payment let through.
-      if (i > 0) count(step_source.topic, "released", &Counts::released);
+      // A parked event that its payment, or its merchant, let through.
+      if (!own) {
+        count(step_source.topic, "released", &Counts::released);
+        changed = true;
+      }
     }
     if (changed) result_.orders[order.order_id] = order;
   }
 
-  BatchResult finish() { return std::move(result_); }
-
- private:
   // Receipts go out through the outbox in this same transaction; their ids are UUID v5 of the
   // source event and kind, so a redelivered event (stopped by the inbox anyway) could not make a
   // second one either.
   void issue_receipts(const core::OrderState& order, const core::Step& step) {
-    const std::optional<core::Supplier> supplier = supplier_of(order.merchant_id);
+    const std::optional<core::Supplier> supplier = supplier_of(order.merchant_id, step.occurred_at);
     for (const auto& receipt : core::build_receipts(order, step, outputs_.seller, supplier)) {
       const std::string id = contract::receipt_id(receipt);
       std::string body =
@@ -119,16 +168,17 @@ class Applier {
     }
   }
 
-  // The merchant's row of kassa.merchants, if there is one.
-  std::optional<core::Supplier> supplier_of(const std::string& merchant_id) const {
+  // The merchant's requisites in force when the step's event occurred, if it has any.
+  std::optional<core::Supplier> supplier_of(const std::string& merchant_id,
+                                            core::UtcTime at) const {
     const auto merchant = snapshot_.merchants.find(merchant_id);
     if (merchant == snapshot_.merchants.end()) return std::nullopt;
-    return merchant->second;
+    return core::requisites_as_of(merchant->second, at);
   }
 
   // An organization buyer's package; numbered and rendered by the shell in the same transaction.
   void issue_package(const core::OrderState& order, const core::Step& step) {
-    const std::optional<core::Supplier> supplier = supplier_of(order.merchant_id);
+    const std::optional<core::Supplier> supplier = supplier_of(order.merchant_id, step.occurred_at);
     auto package = core::build_package(order, step, outputs_.seller, supplier);
     if (!package) return;
     ++result_.counts.packages_by_kind[std::string(core::package_kind_name(package->kind))];
@@ -144,13 +194,7 @@ class Applier {
   void dead_letter(const core::Source& source, const core::Rejection& rejection,
                    const std::string& event_id) {
     count(source.topic, "rejected", &Counts::rejected);
-    const std::string code(core::error_code_name(rejection.code));
-    ++result_.counts.rejected_by_code[code];
-    result_.outbox.push_back(
-        {dead_letter_id(source), outputs_.dlq, source.key,
-         contract::dead_letter_json(source, rejection, now_, event_id, outputs_.dlq_max_bytes)});
-    result_.rejections.push_back({source.topic, event_id, code, rejection.message, source.payload,
-                                  source.partition, source.offset});
+    add_dead_letter(result_, source, rejection, event_id, now_, outputs_);
   }
 
   Snapshot snapshot_;
@@ -160,6 +204,18 @@ class Applier {
 };
 
 }  // namespace
+
+void add_dead_letter(BatchResult& result, const core::Source& source,
+                     const core::Rejection& rejection, const std::string& event_id,
+                     core::UtcTime now, const Outputs& outputs) {
+  const std::string code(core::error_code_name(rejection.code));
+  ++result.counts.rejected_by_code[code];
+  result.outbox.push_back(
+      {dead_letter_id(source), outputs.dlq, source.key,
+       contract::dead_letter_json(source, rejection, now, event_id, outputs.dlq_max_bytes)});
+  result.rejections.push_back({source.topic, event_id, code, rejection.message, source.payload,
+                               source.partition, source.offset});
+}
 
 Counts& Counts::operator+=(const Counts& other) {
   messages += other.messages;
@@ -208,6 +264,12 @@ BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snaps
                         core::UtcTime now, const Outputs& outputs) {
   Applier applier(std::move(snapshot), now, outputs);
   for (const auto& m : batch) applier.message(m);
+  return applier.finish();
+}
+
+BatchResult release_waiting(Snapshot snapshot, core::UtcTime now, const Outputs& outputs) {
+  Applier applier(std::move(snapshot), now, outputs);
+  applier.release_all();
   return applier.finish();
 }
 

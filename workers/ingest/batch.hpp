@@ -18,6 +18,7 @@
 
 #include "contract/dead_letter.hpp"
 #include "contract/decode.hpp"
+#include "core/merchant.hpp"
 #include "core/order.hpp"
 #include "core/package.hpp"
 #include "core/receipt.hpp"
@@ -53,7 +54,9 @@ struct InboxRecord {
 struct Snapshot {
   std::map<std::string, core::OrderState> orders;
   std::map<std::string, InboxRecord> inbox;
-  std::map<std::string, core::Supplier> merchants;  // rows of kassa.merchants
+  // Versions of the batch's merchants in date order: the row of kassa.merchants (from the
+  // beginning of time), then the merchants topic's events (kassa.merchant_versions).
+  std::map<std::string, std::vector<core::MerchantVersion>> merchants;
 };
 
 struct InboxWrite {
@@ -104,7 +107,7 @@ struct Counts {
   std::int64_t messages = 0, applied = 0, parked = 0, released = 0, duplicates = 0, rejected = 0;
   std::map<std::string, std::int64_t> rejected_by_code;
   std::map<std::string, std::int64_t> receipts_by_kind;
-  std::int64_t receipts_default_supplier = 0;        // merchant missing from kassa.merchants
+  std::int64_t receipts_default_supplier = 0;        // merchant without any version
   std::int64_t receipts_default_supplier_phone = 0;  // listed there without phones
   std::map<std::string, std::int64_t> packages_by_kind;
   // Applied payments per (channel, payment method).
@@ -164,10 +167,23 @@ struct Outputs {
   std::string atol_callback_url;
   // KASSA_DLQ_MAX_BYTES: the dead letter's key + serialized value (contract/dead_letter.hpp)
   std::size_t dlq_max_bytes = contract::kDefaultDeadLetterMaxBytes;
+  // KASSA_UNKNOWN_MERCHANT=wait (app::outputs_of sets it; the configuration's default): an order
+  // event whose merchant has no version waits for it. Otherwise it gets the default supplier.
+  bool wait_for_merchant = false;
 };
 
 // `now` stamps dead letters (failed_at); the core itself never reads a clock.
 BatchResult apply_batch(const std::vector<DecodedMessage>& batch, Snapshot snapshot,
                         core::UtcTime now, const Outputs& outputs);
+
+// A dead letter of `source` (kassa.rejections row and DLQ outbox row) added to `result`; its
+// message id comes from the source's coordinates, so writing it twice publishes it once.
+void add_dead_letter(BatchResult& result, const core::Source& source,
+                     const core::Rejection& rejection, const std::string& event_id,
+                     core::UtcTime now, const Outputs& outputs);
+
+// The merchants of the snapshot arrived: applies what waited for them in the snapshot's orders
+// (those whose merchant now has a version). No messages, no offsets.
+BatchResult release_waiting(Snapshot snapshot, core::UtcTime now, const Outputs& outputs);
 
 }  // namespace kassa::ingest

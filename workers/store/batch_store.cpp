@@ -15,7 +15,7 @@ using nlohmann::json;
 // kassa.orders rows as column arrays (see pg_array.hpp).
 struct OrderColumns {
   ArrayParam order_id, merchant_id, status, customer_type, paid_amount, shipped_amount,
-      refunded_amount, parked_count, oldest_parked_at, paid_at, state, version;
+      refunded_amount, parked_count, oldest_parked_at, paid_at, state, version, waiting_merchant_id;
 
   void add(const core::OrderState& order, std::int64_t next_version) {
     order_id.text(order.order_id);
@@ -43,6 +43,10 @@ struct OrderColumns {
     }
     state.text(contract::order_state_text(order));
     version.integer(next_version);
+    if (order.waiting_for_merchant)
+      waiting_merchant_id.text(order.merchant_id);
+    else
+      waiting_merchant_id.null();
   }
 };
 
@@ -111,17 +115,32 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
     }
   }
   if (!needs.merchant_ids.empty()) {
-    const auto rows =
-        exec_prepared(tx, "kassa_load_merchants",
-                      "SELECT merchant_id::text, supplier_inn, supplier_name, "
-                      "array_to_json(supplier_phones)::text, coalesce(supplier_kpp, '') "
-                      "FROM kassa.merchants WHERE merchant_id = ANY($1::uuid[])",
-                      text_array(needs.merchant_ids));
-    for (const auto& row : rows)
-      loaded.snapshot.merchants[row[0].as<std::string>()] = {
-          row[1].as<std::string>(), row[2].as<std::string>(),
-          json::parse(row[3].as<std::string>()).get<std::vector<std::string>>(),
-          row[4].as<std::string>()};
+    // The hand-typed row (from the beginning of time) first, then the merchant events by date.
+    const auto rows = exec_prepared(
+        tx, "kassa_load_merchants",
+        "SELECT merchant_id::text, NULL::text, supplier_inn, supplier_name, "
+        "  array_to_json(supplier_phones)::text, coalesce(supplier_kpp, ''), '', NULL::text "
+        "FROM kassa.merchants WHERE merchant_id = ANY($1::uuid[]) "
+        "UNION ALL "
+        "SELECT merchant_id::text, "
+        "  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), inn, "
+        "name, "
+        "  array_to_json(phones)::text, coalesce(kpp, ''), site_url, event_id::text "
+        "FROM kassa.merchant_versions WHERE merchant_id = ANY($1::uuid[]) "
+        "ORDER BY 1, 2 NULLS FIRST, 8",
+        text_array(needs.merchant_ids));
+    for (const auto& row : rows) {
+      core::MerchantVersion version;
+      if (!row[1].is_null()) {
+        const auto from = core::parse_utc(row[1].c_str());
+        if (!from) throw std::logic_error("kassa.merchant_versions.occurred_at does not parse");
+        version.from = *from;
+      }
+      version.supplier = {row[2].as<std::string>(), row[3].as<std::string>(),
+                          json::parse(row[4].as<std::string>()).get<std::vector<std::string>>(),
+                          row[5].as<std::string>(), row[6].as<std::string>()};
+      loaded.snapshot.merchants[row[0].as<std::string>()].push_back(std::move(version));
+    }
   }
   if (!needs.event_ids.empty()) {
     const auto rows = exec_prepared(tx, "kassa_load_inbox",
@@ -152,21 +171,23 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
         tx, "kassa_write_orders",
         "INSERT INTO kassa.orders AS o (order_id, merchant_id, status, customer_type, "
         "  paid_amount, shipped_amount, refunded_amount, parked_count, oldest_parked_at, "
-        "  paid_at, state, version) "
+        "  paid_at, state, version, waiting_merchant_id) "
         "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], "
         "  $6::bigint[], $7::bigint[], $8::integer[], $9::timestamptz[], $10::timestamptz[], "
-        "  $11::text[], $12::bigint[]) "
+        "  $11::text[], $12::bigint[], $13::uuid[]) "
         "ON CONFLICT (order_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id, "
         "  status = EXCLUDED.status, customer_type = EXCLUDED.customer_type, "
         "  paid_amount = EXCLUDED.paid_amount, shipped_amount = EXCLUDED.shipped_amount, "
         "  refunded_amount = EXCLUDED.refunded_amount, parked_count = EXCLUDED.parked_count, "
         "  oldest_parked_at = EXCLUDED.oldest_parked_at, paid_at = EXCLUDED.paid_at, "
-        "  state = EXCLUDED.state, version = EXCLUDED.version, updated_at = now() "
+        "  state = EXCLUDED.state, version = EXCLUDED.version, "
+        "  waiting_merchant_id = EXCLUDED.waiting_merchant_id, updated_at = now() "
         "WHERE o.version = EXCLUDED.version - 1 RETURNING o.order_id",
         c.order_id.literal(), c.merchant_id.literal(), c.status.literal(),
         c.customer_type.literal(), c.paid_amount.literal(), c.shipped_amount.literal(),
         c.refunded_amount.literal(), c.parked_count.literal(), c.oldest_parked_at.literal(),
-        c.paid_at.literal(), c.state.literal(), c.version.literal());
+        c.paid_at.literal(), c.state.literal(), c.version.literal(),
+        c.waiting_merchant_id.literal());
     if (written.size() != result.orders.size())
       throw ConflictError("an order changed under this batch (version check failed); retrying");
   }

@@ -7,15 +7,29 @@ namespace {
 
 constexpr std::int64_t kReconLock = 0x6b61737361'0003;
 
-// Per order: kassa's payment, refunds, buyer and waiting events; the receipts it owes and issued;
-// Invoicebox's order and its completed refund orders. FULL JOIN: an order either side knows.
+// Per order: kassa's payment (when, how, through which partner), refunds, buyer and waiting events;
+// the receipts it owes and issued; Invoicebox's order and its completed refund orders; the payouts
+// that name it and kassa's ledger as of the latest of them; Invoicebox's guarantee-fund
+// operations. FULL JOIN: an order any side knows (payouts and fund operations may name orders
+// nobody else does). Payouts and fund operations are aggregated once per order (GROUP BY), and
+// only orders with payouts join the ledger again for its state as of their last payout.
 constexpr const char* kFactsQuery = R"sql(
-WITH owed AS (
+WITH booked AS (
   SELECT l.order_id,
          count(*) FILTER (WHERE o.customer_type = 'private') AS owed,
          count(*) FILTER (WHERE o.customer_type = 'legal' AND l.kind <> 'payment') AS packages_owed
   FROM kassa.ledger l JOIN kassa.orders o USING (order_id)
   GROUP BY l.order_id
+), paid AS (
+  -- When each payment was made, for not_paid_out: only once kassa records payouts at all.
+  -- (kassa refuses a second payment of an order, so a payment row is the order's one.)
+  SELECT order_id, occurred_at FROM kassa.ledger
+  WHERE kind = 'payment' AND EXISTS (SELECT 1 FROM kassa.payouts)
+), method AS (
+  -- Payments not by card (NULL is card too): few rows to join, and a fund's partner.
+  SELECT order_id, payment_method,
+         CASE WHEN payment_method = 'guarantee_fund' THEN partner_id::text END AS partner_id
+  FROM kassa.ledger WHERE kind = 'payment' AND payment_method <> 'card'
 ), issued AS (
   SELECT order_id, count(DISTINCT source_event_id) AS issued FROM kassa.receipts GROUP BY order_id
 ), packaged AS (
@@ -35,22 +49,54 @@ WITH owed AS (
   SELECT parent_id AS order_id, sum(amount) AS refunded
   FROM invoicebox.orders WHERE parent_id IS NOT NULL AND status = 'completed'
   GROUP BY parent_id
+), po AS (
+  SELECT o.order_id, count(*) AS lines, count(*) FILTER (WHERE o.paid > 0) AS lines_paid,
+         sum(o.paid) AS paid, sum(o.refunded) AS refunded, max(p.occurred_at) AS last_at,
+         (array_agg(p.payout_id ORDER BY p.occurred_at DESC, p.payout_id DESC))[1] AS last_id
+  FROM kassa.payout_orders o JOIN kassa.payouts p USING (merchant_id, payout_id)
+  GROUP BY o.order_id
+), po_ledger AS (
+  SELECT po.order_id,
+         coalesce(sum(l.amount) FILTER (WHERE l.kind = 'payment'), 0) AS paid,
+         coalesce(sum(l.amount) FILTER (WHERE l.kind = 'refund'), 0) AS refunded
+  FROM po JOIN kassa.ledger l ON l.order_id = po.order_id AND l.occurred_at <= po.last_at
+  GROUP BY po.order_id
+), fund AS (
+  SELECT order_id, count(*) AS ops,
+         coalesce(sum(amount) FILTER (WHERE type = 'debit'), 0) AS debits,
+         coalesce(sum(amount) FILTER (WHERE type = 'credit'), 0) AS credits,
+         min(partner_id::text) AS partner_id
+  FROM invoicebox.fund_operations GROUP BY order_id
 )
-SELECT coalesce(k.order_id, ib.order_id)::text,
+SELECT coalesce(k.order_id, ib.order_id, po.order_id, fund.order_id)::text,
        coalesce(k.status = 'paid', false), coalesce(k.paid_amount, 0), coalesce(k.refunded_amount, 0),
        k.customer_type, coalesce(k.parked_count, 0),
        to_char(k.oldest_parked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-       coalesce(owed.owed, 0), coalesce(issued.issued, 0),
+       coalesce(b.owed, 0), coalesce(issued.issued, 0),
        ib.order_id IS NOT NULL, coalesce(ib.status, ''), coalesce(ib.amount, 0), coalesce(r.refunded, 0),
-       ib.customer_type, coalesce(owed.packages_owed, 0), coalesce(packaged.issued, 0),
-       coalesce(u.n, 0), u.oldest
+       ib.customer_type, coalesce(b.packages_owed, 0), coalesce(packaged.issued, 0),
+       coalesce(u.n, 0), u.oldest,
+       to_char(paid.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       coalesce(m.payment_method, ''), coalesce(m.partner_id, ''),
+       coalesce(k.waiting_merchant_id::text, ''),
+       coalesce(po.lines, 0), coalesce(po.lines_paid, 0), coalesce(po.paid, 0),
+       coalesce(po.refunded, 0),
+       to_char(po.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       coalesce(po.last_id, ''), coalesce(pl.paid, 0), coalesce(pl.refunded, 0),
+       coalesce(fund.ops, 0), coalesce(fund.debits, 0), coalesce(fund.credits, 0),
+       coalesce(fund.partner_id, '')
 FROM kassa.orders k
 FULL JOIN ib ON ib.order_id = k.order_id
+FULL JOIN po ON po.order_id = coalesce(k.order_id, ib.order_id)
+FULL JOIN fund ON fund.order_id = coalesce(k.order_id, ib.order_id, po.order_id)
 LEFT JOIN ib_refunds r ON r.order_id = coalesce(k.order_id, ib.order_id)
-LEFT JOIN owed ON owed.order_id = k.order_id
+LEFT JOIN booked b ON b.order_id = k.order_id
+LEFT JOIN paid ON paid.order_id = k.order_id
+LEFT JOIN method m ON m.order_id = k.order_id
 LEFT JOIN issued ON issued.order_id = k.order_id
 LEFT JOIN packaged ON packaged.order_id = k.order_id
 LEFT JOIN unregistered u ON u.order_id = k.order_id
+LEFT JOIN po_ledger pl ON pl.order_id = po.order_id
 )sql";
 
 std::optional<core::CustomerType> customer(const pqxx::field& field) {
@@ -69,6 +115,12 @@ ReconLock::ReconLock(const std::string& dsn) : connection_(dsn) {
 std::int64_t stream_facts(pqxx::connection& connection,
                           const std::function<void(const core::ReconFacts&)>& each) {
   pqxx::work tx(connection);
+  // Whether the payouts topic and the fund export feed this database at all (see ReconFacts).
+  const auto fed = tx.exec1(
+      "SELECT EXISTS (SELECT 1 FROM kassa.payouts), "
+      "EXISTS (SELECT 1 FROM invoicebox.fund_operations)");
+  const bool payouts_recorded = fed[0].as<bool>();
+  const bool funds_imported = fed[1].as<bool>();
   tx.exec(std::string("DECLARE recon_facts NO SCROLL CURSOR FOR ") + kFactsQuery);
   std::int64_t orders = 0;
   for (;;) {
@@ -94,6 +146,24 @@ std::int64_t stream_facts(pqxx::connection& connection,
       f.packages_issued = row[15].as<std::int64_t>();
       f.receipts_unregistered = row[16].as<std::int64_t>();
       if (!row[17].is_null()) f.oldest_unregistered = core::parse_utc(row[17].c_str());
+      if (!row[18].is_null()) f.paid_at = core::parse_utc(row[18].c_str());
+      f.payment_method = row[19].c_str();
+      f.partner_id = row[20].c_str();
+      f.waiting_merchant_id = row[21].c_str();
+      f.payouts_recorded = payouts_recorded;
+      f.payout_lines = row[22].as<std::int64_t>();
+      f.payout_lines_paid = row[23].as<std::int64_t>();
+      f.payout_paid = row[24].as<core::Kopecks>();
+      f.payout_refunded = row[25].as<core::Kopecks>();
+      if (!row[26].is_null()) f.last_payout_at = core::parse_utc(row[26].c_str());
+      f.last_payout_id = row[27].c_str();
+      f.paid_as_of_payout = row[28].as<core::Kopecks>();
+      f.refunded_as_of_payout = row[29].as<core::Kopecks>();
+      f.funds_imported = funds_imported;
+      f.fund_operations = row[30].as<std::int64_t>();
+      f.fund_debits = row[31].as<core::Kopecks>();
+      f.fund_credits = row[32].as<core::Kopecks>();
+      f.fund_partner_id = row[33].c_str();
       each(f);
       ++orders;
     }

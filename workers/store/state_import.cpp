@@ -15,18 +15,21 @@ std::optional<std::string> time_text(const std::optional<core::UtcTime>& time) {
 }  // namespace
 
 StateImport::StateImport(pqxx::connection& connection) : tx_(connection, "kassa state import") {
-  // `seq` is the order of arrival, so the dedupe below keeps the last line of an id.
+  // `seq` is the order of arrival, so the dedupe below keeps the last line of an id. `fund`
+  // tells a guarantee-fund operation (partner_id .. type set) from an order (status set).
   tx_.exec(
       "CREATE TEMP TABLE invoicebox_orders_staging ("
-      "  seq bigint NOT NULL, id uuid NOT NULL, merchant_id uuid, merchant_order_id text,"
-      "  parent_id uuid, status text NOT NULL, amount bigint NOT NULL, vat_amount bigint,"
-      "  currency text NOT NULL, customer_type text, created_at timestamptz,"
-      "  paid_at timestamptz) ON COMMIT DROP");
+      "  seq bigint NOT NULL, fund boolean NOT NULL, id uuid NOT NULL, merchant_id uuid,"
+      "  merchant_order_id text, parent_id uuid, status text, amount bigint NOT NULL,"
+      "  vat_amount bigint, currency text, customer_type text, created_at timestamptz,"
+      "  paid_at timestamptz, partner_id uuid, partner_operation_id uuid, order_id uuid,"
+      "  type text) ON COMMIT DROP");
   copy_ = std::make_unique<pqxx::stream_to>(
       tx_, "invoicebox_orders_staging",
-      std::vector<std::string>{"seq", "id", "merchant_id", "merchant_order_id", "parent_id",
+      std::vector<std::string>{"seq", "fund", "id", "merchant_id", "merchant_order_id", "parent_id",
                                "status", "amount", "vat_amount", "currency", "customer_type",
-                               "created_at", "paid_at"});
+                               "created_at", "paid_at", "partner_id", "partner_operation_id",
+                               "order_id", "type"});
 }
 
 StateImport::~StateImport() {
@@ -41,9 +44,22 @@ StateImport::~StateImport() {
 
 void StateImport::add(const contract::InvoiceboxOrder& o) {
   ++staged_;
-  *copy_ << std::make_tuple(staged_, o.id, o.merchant_id, o.merchant_order_id, o.parent_id,
-                            o.status, o.amount, o.vat_amount, o.currency, o.customer_type,
-                            time_text(o.created_at), time_text(o.paid_at));
+  const std::optional<std::string> none;
+  *copy_ << std::make_tuple(staged_, false, o.id, o.merchant_id, o.merchant_order_id, o.parent_id,
+                            std::optional<std::string>(o.status), o.amount, o.vat_amount,
+                            std::optional<std::string>(o.currency), o.customer_type,
+                            time_text(o.created_at), time_text(o.paid_at), none, none, none, none);
+}
+
+void StateImport::add(const contract::FundOperation& f) {
+  ++staged_;
+  const std::optional<std::string> none;
+  const std::optional<core::Kopecks> no_vat;
+  *copy_ << std::make_tuple(
+      staged_, true, f.id, none, none, none, none, f.amount, no_vat, none, none,
+      time_text(f.created_at), none, std::optional<std::string>(f.partner_id),
+      std::optional<std::string>(f.partner_operation_id), std::optional<std::string>(f.order_id),
+      std::optional<std::string>(f.type));
 }
 
 void StateImport::end_copy() {
@@ -59,7 +75,8 @@ StateImportResult StateImport::commit() {
   // tells a fresh insert from an update.
   const auto row = tx_.exec1(
       "WITH staged AS ("
-      "  SELECT DISTINCT ON (id) * FROM invoicebox_orders_staging ORDER BY id, seq DESC),"
+      "  SELECT DISTINCT ON (id) * FROM invoicebox_orders_staging WHERE NOT fund "
+      "  ORDER BY id, seq DESC),"
       "upserted AS ("
       "  INSERT INTO invoicebox.orders AS o (id, merchant_id, merchant_order_id, parent_id, "
       "    status, amount, vat_amount, currency, customer_type, created_at, paid_at) "
@@ -79,6 +96,25 @@ StateImportResult StateImport::commit() {
   result.refund_orders = row[1].as<std::int64_t>();
   result.inserted = row[2].as<std::int64_t>();
   result.replaced = row[3].as<std::int64_t>();
+  const auto funds = tx_.exec1(
+      "WITH staged AS ("
+      "  SELECT DISTINCT ON (id) * FROM invoicebox_orders_staging WHERE fund "
+      "  ORDER BY id, seq DESC),"
+      "upserted AS ("
+      "  INSERT INTO invoicebox.fund_operations AS f (id, partner_id, partner_operation_id, "
+      "    order_id, type, amount, created_at) "
+      "  SELECT id, partner_id, partner_operation_id, order_id, type, amount, created_at "
+      "  FROM staged "
+      "  ON CONFLICT (id) DO UPDATE SET partner_id = EXCLUDED.partner_id, "
+      "    partner_operation_id = EXCLUDED.partner_operation_id, order_id = EXCLUDED.order_id, "
+      "    type = EXCLUDED.type, amount = EXCLUDED.amount, created_at = EXCLUDED.created_at, "
+      "    imported_at = now() "
+      "  RETURNING f.xmax = 0 AS inserted) "
+      "SELECT count(*), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+      "FROM upserted");
+  result.fund_operations = funds[0].as<std::int64_t>();
+  result.fund_inserted = funds[1].as<std::int64_t>();
+  result.fund_replaced = funds[2].as<std::int64_t>();
   tx_.commit();
   done_ = true;
   return result;
