@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/reconcile.hpp"
 #include "app/replay.hpp"
 #include "harness.hpp"
 
@@ -150,6 +151,21 @@ TEST(Merchants, AnOrderEventOfAMerchantNotYetActivatedWaitsAndAppliesWhenItArriv
   EXPECT_EQ(json::parse(dead[0].value)["error_code"], "invalid_inn");
   const std::string waiting = kassa_output(box.config, "merchants show " + kShop, {});
   EXPECT_NE(waiting.find("no versions; 1 order(s) wait for it"), std::string::npos) << waiting;
+  // Waiting longer than KASSA_ORPHAN_GRACE (24 h) after the payment is reconciled as
+  // unknown_merchant, and as orphan_event too; a day minus a minute after it, not yet.
+  auto kinds_as_of = [&](const char* as_of) {
+    app::ReconOptions options;
+    options.as_of = core::parse_utc(as_of).value();
+    options.dry_run = true;
+    std::map<std::string, std::int64_t> out;
+    for (const auto& [kind, totals] : app::reconcile(box.config, options).by_kind)
+      out[kind] = totals.first;
+    return out;
+  };
+  const auto late = kinds_as_of("2026-02-11T09:00:01Z");
+  EXPECT_EQ(late.count("unknown_merchant") ? late.at("unknown_merchant") : 0, 1);
+  EXPECT_EQ(late.count("orphan_event") ? late.at("orphan_event") : 0, 1);
+  EXPECT_EQ(kinds_as_of("2026-02-11T08:59:00Z").count("unknown_merchant"), 0u);
 
   // The merchant arrives, activated after the payment: the payment applies with its requisites.
   box.publish_raw(box.config.topic_merchants, kShop,

@@ -10,8 +10,8 @@ namespace kassa::testing {
 namespace {
 
 std::vector<std::string> all_topics(const app::Config& c) {
-  return {c.topic_payments, c.topic_shipments, c.topic_refunds,
-          c.topic_receipts, c.topic_documents, c.topic_dlq};
+  return {c.topic_payments, c.topic_shipments, c.topic_refunds,   c.topic_merchants,
+          c.topic_payouts,  c.topic_receipts,  c.topic_documents, c.topic_dlq};
 }
 
 // Partition p of every topic led by broker (p + shift) % 3 + 1.
@@ -25,10 +25,11 @@ void place_leaders(MockCluster& cluster, const app::Config& config, int shift) {
 // The stream in `n` parts, published one after the other while a worker runs.
 struct Parts {
   std::vector<std::vector<gen::Message>> parts;
-  // Messages in the parts up to and including `part`.
+  // Messages of the order topics (the group's offsets) in the parts up to and including `part`.
   std::int64_t end_of(std::size_t part) const {
     std::int64_t n = 0;
-    for (std::size_t i = 0; i <= part; ++i) n += static_cast<std::int64_t>(parts[i].size());
+    for (std::size_t i = 0; i <= part; ++i)
+      n += static_cast<std::int64_t>(gen::count_order_messages(parts[i]));
     return n;
   }
 };
@@ -78,12 +79,13 @@ TEST(MockConsumer, FailingOffsetCommitsChangeNothingAndARestartResumesFromPostgr
   app::Metrics metrics;
   const auto before = run_until_caught_up(box.config, metrics);
   EXPECT_TRUE(before.caught_up);
-  EXPECT_EQ(before.counts.messages, static_cast<std::int64_t>(first.size()));
+  const auto first_events = static_cast<std::int64_t>(gen::count_order_messages(first));
+  EXPECT_EQ(before.counts.messages, first_events);
   const std::size_t left = cluster.broker_errors_left(2, api::offset_commit);
   EXPECT_LT(left, errors.size()) << "the worker tried to commit";
   EXPECT_GT(left, 0u) << "and every commit failed";
   EXPECT_TRUE(kafka_committed(box.config).empty()) << "Kafka has no offset";
-  EXPECT_TRUE(stored_up_to(box, static_cast<std::int64_t>(first.size())));
+  EXPECT_TRUE(stored_up_to(box, first_events));
 
   // A new worker (the restart of a pod), with Kafka still refusing commits. Had it started from
   // Kafka's offsets (none: auto.offset.reset=earliest) it would read the first half again.
@@ -91,7 +93,7 @@ TEST(MockConsumer, FailingOffsetCommitsChangeNothingAndARestartResumesFromPostgr
   app::Metrics restarted;
   const auto after = run_until_caught_up(box.config, restarted);
   EXPECT_TRUE(after.caught_up);
-  EXPECT_EQ(after.counts.messages, static_cast<std::int64_t>(second.size()))
+  EXPECT_EQ(after.counts.messages, static_cast<std::int64_t>(gen::count_order_messages(second)))
       << "it resumed from the offsets in PostgreSQL";
   EXPECT_EQ(before.counts.applied + after.counts.applied,
             generated.truth.at("stream").at("events_applied").get<std::int64_t>());
