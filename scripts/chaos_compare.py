@@ -40,6 +40,8 @@ EXCLUDED = {
     "ledger": ["recorded_at"],  # wall clock
     "rejections": ["failed_at"],  # the time kassa refused the message (contract section 3)
     "receipts": ["recorded_at"],  # wall clock
+    "merchant_versions": ["recorded_at"],  # wall clock
+    "payouts": ["recorded_at"],  # wall clock
     # seq: order of issue across all merchants (batching); the times are wall clock. body: with
     # its numbers masked where they differ (mask_numbers).
     "packages": ["seq", "recorded_at", "rendered_at"],

@@ -12,6 +12,7 @@
 #include "app/reconcile.hpp"
 #include "app/replay.hpp"
 #include "harness.hpp"
+#include "store/document_store.hpp"
 
 namespace kassa::testing {
 namespace {
@@ -181,6 +182,39 @@ TEST(Merchants, AnOrderEventOfAMerchantNotYetActivatedWaitsAndAppliesWhenItArriv
   EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.inbox WHERE status = 'applied'"), 1);
   EXPECT_EQ(box.scalar("SELECT count(*) FROM kassa.ledger WHERE kind = 'payment'"), 1);
   EXPECT_EQ(box.read_topic(box.config.topic_receipts).size(), 1u);
+}
+
+TEST(Merchants, ADocumentNamesTheEdoIdOfTheVersionInForceAtItsDate) {
+  Sandbox box("merchant_edo");
+  // Typed in by hand with one id, then announced on the topic without one, then with another.
+  box.execute(
+      "INSERT INTO kassa.merchants (merchant_id, supplier_inn, supplier_name, "
+      "edo_participant_id) VALUES ('" +
+      kShop + "', '7707083893', 'ООО «Чайники»', '2BM-HAND')");
+  box.execute(
+      "INSERT INTO kassa.merchant_versions (merchant_id, occurred_at, event_id, event_type, name, "
+      "inn, phones, email, site_url, edo_participant_id, source_partition, source_offset) VALUES "
+      "('" +
+      kShop +
+      "', '2026-02-01T00:00:00Z', '66666666-6666-4666-8666-666666666611', "
+      "'merchant.activated', 'ООО «Чайники»', '7707083893', '{+74951111111}', 's@example.ru', "
+      "'https://a.example.ru', NULL, 0, 0), "
+      "('" +
+      kShop +
+      "', '2026-03-01T00:00:00Z', '66666666-6666-4666-8666-666666666612', "
+      "'merchant.updated', 'ООО «Чайники»', '7707083893', '{+74951111111}', 's@example.ru', "
+      "'https://a.example.ru', '2BM-MARCH', 0, 1)");
+  pqxx::connection connection(box.config.pg_dsn);
+  pqxx::read_transaction tx(connection);
+  auto edo_at = [&](const char* at) {
+    return store::merchant_edo_id(tx, kShop, core::parse_utc(at).value());
+  };
+  EXPECT_EQ(edo_at("2026-01-15T00:00:00Z"), "2BM-HAND");
+  EXPECT_EQ(edo_at("2026-02-15T00:00:00Z"), "");
+  EXPECT_EQ(edo_at("2026-03-01T00:00:00Z"), "2BM-MARCH");
+  EXPECT_EQ(
+      store::merchant_edo_id(tx, "not-a-uuid", core::parse_utc("2026-03-01T00:00:00Z").value()),
+      "");
 }
 
 }  // namespace

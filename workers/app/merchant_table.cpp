@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "app/clock.hpp"
+#include "app/retry.hpp"
 #include "store/batch_store.hpp"
 #include "store/merchant_store.hpp"
 #include "support/log.hpp"
@@ -33,24 +34,42 @@ void MerchantTable::record(const std::vector<ingest::Message>& messages) {
     }
     records.push_back({std::move(*decoded.event), m.source.partition, m.source.offset});
   }
-  auto backoff = std::chrono::milliseconds(50);
-  while (!stop_) {
-    try {
-      pqxx::work tx(writer_.database().connection());
-      auto fresh = store::record_merchant_versions(tx, records);
-      store::write_result(tx, dead, {});
-      tx.commit();
-      arrived_.insert(fresh.begin(), fresh.end());
-      metrics_.count_merchant_events(static_cast<std::int64_t>(records.size()),
-                                     dead.counts.rejected_by_code);
+  try {
+    retry_transient(
+        stop_, writer_.database(), metrics_, "merchants: recording", [] {},
+        [&] {
+          pqxx::work tx(writer_.database().connection());
+          auto fresh = store::record_merchant_versions(tx, records);
+          store::write_result(tx, dead, {});
+          tx.commit();
+          arrived_.insert(fresh.begin(), fresh.end());
+        });
+  } catch (const std::exception& e) {
+    // Not transient: a row the database refuses although the decoder let it pass (a bug). One
+    // message at a time, so that only the one that fails is dead-lettered (internal_error) and
+    // the table goes on.
+    if (messages.size() > 1) {
+      for (const auto& m : messages) record({m});
       return;
-    } catch (const std::exception& e) {
-      writer_.database().reset();
-      log::warn(std::string("merchants: recording failed: ") + e.what() + "; retrying");
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
+    log::error(std::string("merchants: recording failed (") + e.what() +
+               "); dead-lettering the event as internal_error");
+    ingest::BatchResult poisoned;
+    ingest::add_dead_letter(
+        poisoned, messages.front().source, {core::ErrorCode::internal_error, e.what()},
+        records.empty() ? "" : records.front().event.event_id, now, writer_.outputs());
+    retry_transient(
+        stop_, writer_.database(), metrics_, "merchants: dead-lettering", [] {},
+        [&] {
+          pqxx::work tx(writer_.database().connection());
+          store::write_result(tx, poisoned, {});
+          tx.commit();
+        });
+    metrics_.count_merchant_events(0, poisoned.counts.rejected_by_code);
+    return;
   }
+  metrics_.count_merchant_events(static_cast<std::int64_t>(records.size()),
+                                 dead.counts.rejected_by_code);
 }
 
 std::size_t MerchantTable::step(std::chrono::milliseconds wait) {

@@ -99,15 +99,9 @@ std::size_t render_pending(pqxx::work& tx, const std::string& topic,
   const auto pending = store::claim_rendering(tx, limit);
   if (pending.empty()) return 0;
   std::vector<core::Package> packages;
-  std::set<std::string> merchants;
-  for (const auto& p : pending) {
-    packages.push_back(contract::package_from_json(p.body));
-    merchants.insert(packages.back().merchant_id);
-  }
-  const auto edo_ids = store::merchant_edo_ids(tx, merchants);
+  for (const auto& p : pending) packages.push_back(contract::package_from_json(p.body));
   for (auto& package : packages) {
-    const auto edo = edo_ids.find(package.merchant_id);
-    package.principal_edo_id = edo == edo_ids.end() ? "" : edo->second;
+    package.principal_edo_id = store::merchant_edo_id(tx, package.merchant_id, package.issued_at);
     package.agent_edo_id = fns.agent_edo_id;
     package.signer = fns.signer;
   }
@@ -205,9 +199,7 @@ std::string package_body(pqxx::transaction_base& tx, core::Package package, cons
   if (!rendered)
     return contract::package_json(package,
                                   std::vector<contract::DocumentFiles>(package.documents.size()));
-  const auto edo_ids = store::merchant_edo_ids(tx, {package.merchant_id});
-  const auto edo = edo_ids.find(package.merchant_id);
-  package.principal_edo_id = edo == edo_ids.end() ? "" : edo->second;
+  package.principal_edo_id = store::merchant_edo_id(tx, package.merchant_id, package.issued_at);
   package.agent_edo_id = config.seller_edo_id;
   package.signer = config.signer;
   render::RenderOptions options;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/clock.hpp"
+#include "app/retry.hpp"
 #include "bus/consumer.hpp"
 #include "contract/dead_letter.hpp"
 #include "contract/encoding.hpp"
@@ -187,26 +188,11 @@ struct PayoutFeed::Impl {
     return TopicState::unknown;
   }
 
-  // Runs `body` until it succeeds, retrying transient errors; false if stopped first.
+  // Runs `body` until it succeeds, retrying transient errors (app/retry.hpp).
   template <typename Body>
   bool with_retry(const char* what, Body&& body) {
-    auto backoff = std::chrono::milliseconds(100);
-    while (!stop) {
-      try {
-        body();
-        return true;
-      } catch (const std::exception& e) {
-        if (!store::is_transient(e)) throw;
-        database.reset();
-        metrics.db_retries.Increment();
-        log::warn(std::string(what) + ": " + e.what() + "; retrying in " +
-                  std::to_string(backoff.count()) + " ms");
-        std::this_thread::sleep_for(backoff);
-        heartbeat();
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-      }
-    }
-    return false;
+    return retry_transient(
+        stop, database, metrics, what, [this] { heartbeat(); }, std::forward<Body>(body));
   }
 
   bus::Positions load_positions(const std::vector<ingest::PartitionKey>& keys) {

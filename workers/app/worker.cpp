@@ -18,6 +18,7 @@
 #include "app/merchant_table.hpp"
 #include "app/payout_feed.hpp"
 #include "app/publishers.hpp"
+#include "app/retry.hpp"
 #include "bus/consumer.hpp"
 #include "store/batch_store.hpp"
 #include "store/database.hpp"
@@ -220,26 +221,11 @@ class Loop {
     }
   }
 
-  // Runs `body` until it succeeds, retrying transient errors; false if stopped first.
+  // Runs `body` until it succeeds, retrying transient errors (app/retry.hpp).
   template <typename Body>
   bool with_retry(const char* what, Body&& body) {
-    auto backoff = std::chrono::milliseconds(100);
-    while (!stop_) {
-      try {
-        body();
-        return true;
-      } catch (const std::exception& e) {
-        if (!store::is_transient(e)) throw;
-        database_.reset();
-        metrics_.db_retries.Increment();
-        log::warn(std::string(what) + ": " + e.what() + "; retrying in " +
-                  std::to_string(backoff.count()) + " ms");
-        std::this_thread::sleep_for(backoff);
-        heartbeat();
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-      }
-    }
-    return false;
+    return retry_transient(
+        stop_, database_, metrics_, what, [this] { heartbeat(); }, std::forward<Body>(body));
   }
 
   bus::Positions load_positions(const std::vector<ingest::PartitionKey>& keys) {
@@ -301,8 +287,8 @@ class Loop {
     const auto& c = summary_.counts;
     log::info(name_ + ": " + std::to_string(c.messages) + " messages: " +
               std::to_string(c.applied) + " applied, " + std::to_string(c.duplicates) +
-              " duplicates, " + std::to_string(c.parked - c.released) + " waiting for payment, " +
-              std::to_string(c.rejected) + " dead-lettered" +
+              " duplicates, " + std::to_string(c.parked - c.released) +
+              " waiting for payment or merchant, " + std::to_string(c.rejected) + " dead-lettered" +
               (options_.until_caught_up ? ", " + std::to_string(lag_) + " to go" : ""));
   }
 

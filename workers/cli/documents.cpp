@@ -132,9 +132,8 @@ void add_documents(CLI::App& app, const Context& context, int& status) {
       if (!stored->issued) {
         // Not drawn yet: take the EDO ids and the signer as the renderer would now.
         pqxx::read_transaction tx(database.connection());
-        const auto edo = store::merchant_edo_ids(tx, {package.merchant_id});
-        if (const auto it = edo.find(package.merchant_id); it != edo.end())
-          package.principal_edo_id = it->second;
+        package.principal_edo_id =
+            store::merchant_edo_id(tx, package.merchant_id, package.issued_at);
         package.agent_edo_id = config.seller_edo_id;
         package.signer = config.signer;
       }

@@ -93,6 +93,8 @@ struct Supplier {
   // The shop's site, the place of settlement on its receipts (company.payment_address, tag
   // 1187); empty: the seller's configured one.
   std::string site_url = {};
+  // Its EDO participant id (the FNS XML's file name); documents only, empty when unknown.
+  std::string edo_participant_id = {};
 };
 
 struct ReceiptLine {

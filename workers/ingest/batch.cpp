@@ -63,9 +63,9 @@ class Applier {
 
  private:
   // The steps of the message's own event: the first is the event itself.
-  void record_own(core::OrderState& order, std::vector<core::Step> steps, const DecodedMessage& m) {
-    if (!steps.empty() && !steps.front().source) steps.front().source = m.message.source;
-    record(order, steps, &m.decoded.fingerprint, &*m.decoded.event);
+  void record_own(core::OrderState& order, const std::vector<core::Step>& steps,
+                  const DecodedMessage& m) {
+    record(order, steps, &m);
   }
 
   bool merchant_known(const std::string& merchant_id) const {
@@ -79,22 +79,22 @@ class Applier {
     for (const auto& waiting : order.parked)
       if (const auto* p = std::get_if<core::PaymentSucceeded>(&waiting.event))
         payments.push_back(*p);
-    record(order, core::release_merchant_wait(order), nullptr, nullptr, &payments);
+    record(order, core::release_merchant_wait(order), nullptr, &payments);
   }
 
   // The steps of one event (or of a release): inbox, ledger, receipts, packages, dead letters.
-  // `fingerprint` and `event` are the message's own, for its first step; a step with a source of
-  // its own is a parked event released, counted as such.
+  // `own` is the message whose event the first step is (none for a release); a step with a
+  // source of its own is a parked event released, counted as such.
   void record(core::OrderState& order, const std::vector<core::Step>& steps,
-              const std::string* fingerprint, const core::Event* event,
+              const DecodedMessage* own_message,
               const std::vector<core::PaymentSucceeded>* released_payments = nullptr) {
     bool changed = false;
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const core::Step& step = steps[i];
-      const bool own = i == 0 && fingerprint != nullptr;
-      const core::Source& step_source = *step.source;
+      const bool own = i == 0 && own_message != nullptr && !step.source;
+      const core::Source& step_source = own ? own_message->message.source : *step.source;
       const std::string step_fingerprint =
-          own ? *fingerprint : contract::sha256_hex(step_source.payload);
+          own ? own_message->decoded.fingerprint : contract::sha256_hex(step_source.payload);
       snapshot_.inbox[step.event_id] = {step_fingerprint, step.outcome};
       result_.inbox.push_back({step.event_id, order.order_id, step_fingerprint, step_source.topic,
                                step.kind, step.outcome, step_source.partition, step_source.offset});
@@ -111,7 +111,7 @@ class Applier {
           row.occurred_at = step.occurred_at;
           if (step.kind == core::EventKind::payment) {
             const core::PaymentSucceeded* payment =
-                own ? std::get_if<core::PaymentSucceeded>(event) : nullptr;
+                own ? std::get_if<core::PaymentSucceeded>(&*own_message->decoded.event) : nullptr;
             if (payment == nullptr && released_payments != nullptr)
               for (const auto& p : *released_payments)
                 if (p.header.event_id == step.event_id) payment = &p;

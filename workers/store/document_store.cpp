@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "contract/encoding.hpp"
+#include "core/merchant.hpp"
 #include "store/pg_array.hpp"
 
 namespace kassa::store {
@@ -181,19 +182,26 @@ std::map<std::string, std::map<std::string, std::int64_t>> numbers_of_orders(
   return out;
 }
 
-std::map<std::string, std::string> merchant_edo_ids(pqxx::transaction_base& tx,
-                                                    const std::set<std::string>& merchant_ids) {
-  std::map<std::string, std::string> out;
-  ArrayParam ids;
-  for (const auto& id : merchant_ids)
-    if (contract::is_uuid(id)) ids.text(id);
-  if (ids.size() == 0) return out;
-  for (const auto& row :
-       tx.exec_params("SELECT merchant_id::text, edo_participant_id FROM kassa.merchants "
-                      "WHERE edo_participant_id IS NOT NULL AND merchant_id = ANY($1::uuid[])",
-                      ids.literal()))
-    out[row[0].as<std::string>()] = row[1].as<std::string>();
-  return out;
+std::string merchant_edo_id(pqxx::transaction_base& tx, const std::string& merchant_id,
+                            core::UtcTime at) {
+  if (!contract::is_uuid(merchant_id)) return "";
+  std::vector<core::MerchantVersion> versions;
+  for (const auto& row : tx.exec_params(
+           "SELECT NULL::text, '', coalesce(edo_participant_id, '') FROM kassa.merchants "
+           "WHERE merchant_id = $1::uuid "
+           "UNION ALL "
+           "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+           "  event_id::text, coalesce(edo_participant_id, '') "
+           "FROM kassa.merchant_versions WHERE merchant_id = $1::uuid "
+           "ORDER BY 1 NULLS FIRST, 2",
+           merchant_id)) {
+    core::MerchantVersion version;
+    if (!row[0].is_null()) version.from = core::parse_utc(row[0].c_str()).value();
+    version.supplier.edo_participant_id = row[2].as<std::string>();
+    versions.push_back(std::move(version));
+  }
+  const auto in_force = core::requisites_as_of(versions, at);
+  return in_force ? in_force->edo_participant_id : "";
 }
 
 void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages) {

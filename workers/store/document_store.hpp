@@ -54,10 +54,12 @@ std::vector<StoredPackageBody> packages_of_orders(pqxx::transaction_base& tx,
 std::map<std::string, std::map<std::string, std::int64_t>> numbers_of_orders(
     pqxx::transaction_base& tx, const std::vector<std::string>& order_ids);
 
-// kassa.merchants.edo_participant_id of the given merchants, those that have one (for the FNS
-// XML's file name). Merchant ids that are not UUIDs are skipped.
-std::map<std::string, std::string> merchant_edo_ids(pqxx::transaction_base& tx,
-                                                    const std::set<std::string>& merchant_ids);
+// The merchant's EDO participant id (the FNS XML's file name) as its requisites stood at `at`:
+// from the version in force then (core::requisites_as_of over the row typed into kassa.merchants
+// and the merchant events), so that a document drawn again later names the same sender. Empty
+// when that version has none, or the id is not a UUID.
+std::string merchant_edo_id(pqxx::transaction_base& tx, const std::string& merchant_id,
+                            core::UtcTime at);
 
 struct StoredPackage {
   std::string package_id, kind, source_event_id, issued_at, body;
