@@ -205,8 +205,10 @@ TEST(MockRelay, ABrokerDownMakesTheWorkerUnreadyAndItsRowsArePublishedOnceItIsBa
   box.config.kafka_extra["message.timeout.ms"] = "1500";
   const auto generated = generated_stream(37, 60);
   box.publish(generated.messages);
-  // Inputs and the group on broker 1, outputs on broker 3: only the relay loses its broker.
+  // Inputs (the merchants table and the payouts too: the order topics wait for the table) and
+  // the group on broker 1, outputs on broker 3: only the relay loses its broker.
   lead(cluster, box.config.input_topics(), 1);
+  lead(cluster, {box.config.topic_merchants, box.config.topic_payouts}, 1);
   cluster.set_group_coordinator(box.config.group_id, 1);
   lead(cluster, outputs(box.config), 3);
   cluster.broker_down(3);
