@@ -11,6 +11,7 @@
 #include "store/batch_store.hpp"
 #include "store/database.hpp"
 #include "store/document_store.hpp"
+#include "store/merchant_store.hpp"
 #include "support/log.hpp"
 #include "support/threads.hpp"
 
@@ -99,9 +100,15 @@ std::size_t render_pending(pqxx::work& tx, const std::string& topic,
   const auto pending = store::claim_rendering(tx, limit);
   if (pending.empty()) return 0;
   std::vector<core::Package> packages;
-  for (const auto& p : pending) packages.push_back(contract::package_from_json(p.body));
+  std::set<std::string> merchants;
+  for (const auto& p : pending) {
+    packages.push_back(contract::package_from_json(p.body));
+    merchants.insert(packages.back().merchant_id);
+  }
+  const auto versions = store::load_merchant_versions(tx, merchants);
   for (auto& package : packages) {
-    package.principal_edo_id = store::merchant_edo_id(tx, package.merchant_id, package.issued_at);
+    package.principal_edo_id =
+        store::merchant_edo_id(versions, package.merchant_id, package.issued_at);
     package.agent_edo_id = fns.agent_edo_id;
     package.signer = fns.signer;
   }

@@ -50,8 +50,7 @@ void TableReader::assign() {
   }
   rd_kafka_metadata_destroy(metadata);
   if (missing || ids.empty()) {
-    if (exists_ || looked_up_.time_since_epoch().count() != 0)
-      log::warn("table " + topic_ + ": the topic does not exist; reading it as empty");
+    log::warn("table " + topic_ + ": the topic does not exist; reading it as empty");
     return;
   }
   if (ids.size() == partitions_.size()) return;  // nothing new

@@ -4,6 +4,7 @@
 
 #include "contract/state_codec.hpp"
 #include "store/document_store.hpp"
+#include "store/merchant_store.hpp"
 #include "store/pg_array.hpp"
 #include "store/prepared.hpp"
 
@@ -114,34 +115,7 @@ Loaded load_snapshot(pqxx::work& tx, const ingest::Needs& needs) {
       loaded.versions[id] = row[2].as<std::int64_t>();
     }
   }
-  if (!needs.merchant_ids.empty()) {
-    // The hand-typed row (from the beginning of time) first, then the merchant events by date.
-    const auto rows = exec_prepared(
-        tx, "kassa_load_merchants",
-        "SELECT merchant_id::text, NULL::text, supplier_inn, supplier_name, "
-        "  array_to_json(supplier_phones)::text, coalesce(supplier_kpp, ''), '', NULL::text "
-        "FROM kassa.merchants WHERE merchant_id = ANY($1::uuid[]) "
-        "UNION ALL "
-        "SELECT merchant_id::text, "
-        "  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), inn, "
-        "name, "
-        "  array_to_json(phones)::text, coalesce(kpp, ''), site_url, event_id::text "
-        "FROM kassa.merchant_versions WHERE merchant_id = ANY($1::uuid[]) "
-        "ORDER BY 1, 2 NULLS FIRST, 8",
-        text_array(needs.merchant_ids));
-    for (const auto& row : rows) {
-      core::MerchantVersion version;
-      if (!row[1].is_null()) {
-        const auto from = core::parse_utc(row[1].c_str());
-        if (!from) throw std::logic_error("kassa.merchant_versions.occurred_at does not parse");
-        version.from = *from;
-      }
-      version.supplier = {row[2].as<std::string>(), row[3].as<std::string>(),
-                          json::parse(row[4].as<std::string>()).get<std::vector<std::string>>(),
-                          row[5].as<std::string>(), row[6].as<std::string>()};
-      loaded.snapshot.merchants[row[0].as<std::string>()].push_back(std::move(version));
-    }
-  }
+  loaded.snapshot.merchants = load_merchant_versions(tx, needs.merchant_ids);
   if (!needs.event_ids.empty()) {
     const auto rows = exec_prepared(tx, "kassa_load_inbox",
                                     "SELECT event_id::text, fingerprint, status FROM kassa.inbox "
@@ -219,17 +193,11 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
   if (!result.ledger.empty()) {
     ArrayParam event_id, order_id, merchant_id, kind, business_id, amount, occurred_at, channel,
         payment_method, partner_id, partner_operation_id;
-    const auto text_or_null = [](ArrayParam& column, const std::string& value) {
-      if (value.empty())
-        column.null();
-      else
-        column.text(value);
-    };
     for (const auto& row : result.ledger) {
-      text_or_null(channel, row.channel);
-      text_or_null(payment_method, row.payment_method);
-      text_or_null(partner_id, row.partner_id);
-      text_or_null(partner_operation_id, row.partner_operation_id);
+      channel.text_or_null(row.channel);
+      payment_method.text_or_null(row.payment_method);
+      partner_id.text_or_null(row.partner_id);
+      partner_operation_id.text_or_null(row.partner_operation_id);
       event_id.text(row.event_id);
       order_id.text(row.order_id);
       merchant_id.text(row.merchant_id);
@@ -255,10 +223,7 @@ void write_result(pqxx::work& tx, const ingest::BatchResult& result,
       topic.text(row.source_topic);
       partition.integer(row.partition);
       offset.integer(row.offset);
-      if (row.event_id.empty())
-        event_id.null();
-      else
-        event_id.text(row.event_id);
+      event_id.text_or_null(row.event_id);
       error_code.text(row.error_code);
       error.text(row.error);
       payload.bytes(row.payload);

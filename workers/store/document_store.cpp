@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "contract/encoding.hpp"
-#include "core/merchant.hpp"
+#include "store/merchant_store.hpp"
 #include "store/pg_array.hpp"
 
 namespace kassa::store {
@@ -182,26 +182,18 @@ std::map<std::string, std::map<std::string, std::int64_t>> numbers_of_orders(
   return out;
 }
 
+std::string merchant_edo_id(
+    const std::map<std::string, std::vector<core::MerchantVersion>>& versions,
+    const std::string& merchant_id, core::UtcTime at) {
+  const auto it = versions.find(merchant_id);
+  if (it == versions.end()) return "";
+  const auto in_force = core::requisites_as_of(it->second, at);
+  return in_force ? in_force->edo_participant_id : "";
+}
+
 std::string merchant_edo_id(pqxx::transaction_base& tx, const std::string& merchant_id,
                             core::UtcTime at) {
-  if (!contract::is_uuid(merchant_id)) return "";
-  std::vector<core::MerchantVersion> versions;
-  for (const auto& row : tx.exec_params(
-           "SELECT NULL::text, '', coalesce(edo_participant_id, '') FROM kassa.merchants "
-           "WHERE merchant_id = $1::uuid "
-           "UNION ALL "
-           "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-           "  event_id::text, coalesce(edo_participant_id, '') "
-           "FROM kassa.merchant_versions WHERE merchant_id = $1::uuid "
-           "ORDER BY 1 NULLS FIRST, 2",
-           merchant_id)) {
-    core::MerchantVersion version;
-    if (!row[0].is_null()) version.from = core::parse_utc(row[0].c_str()).value();
-    version.supplier.edo_participant_id = row[2].as<std::string>();
-    versions.push_back(std::move(version));
-  }
-  const auto in_force = core::requisites_as_of(versions, at);
-  return in_force ? in_force->edo_participant_id : "";
+  return merchant_edo_id(load_merchant_versions(tx, {merchant_id}), merchant_id, at);
 }
 
 void finish_packages(pqxx::work& tx, const std::vector<ingest::PackageWrite>& packages) {

@@ -10,6 +10,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/merchant.hpp"
 #include "core/package.hpp"
 #include "ingest/batch.hpp"
 
@@ -60,6 +61,11 @@ std::map<std::string, std::map<std::string, std::int64_t>> numbers_of_orders(
 // when that version has none, or the id is not a UUID.
 std::string merchant_edo_id(pqxx::transaction_base& tx, const std::string& merchant_id,
                             core::UtcTime at);
+// The same, from versions already loaded (store::load_merchant_versions): a batch of packages
+// loads its merchants once.
+std::string merchant_edo_id(
+    const std::map<std::string, std::vector<core::MerchantVersion>>& versions,
+    const std::string& merchant_id, core::UtcTime at);
 
 struct StoredPackage {
   std::string package_id, kind, source_event_id, issued_at, body;

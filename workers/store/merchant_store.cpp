@@ -1,9 +1,54 @@
 #include "store/merchant_store.hpp"
 
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "contract/encoding.hpp"
 #include "store/pg_array.hpp"
 #include "store/prepared.hpp"
 
 namespace kassa::store {
+
+MerchantVersions load_merchant_versions(pqxx::transaction_base& tx,
+                                        const std::set<std::string>& merchant_ids) {
+  MerchantVersions out;
+  ArrayParam ids;
+  for (const auto& id : merchant_ids)
+    if (contract::is_uuid(id)) ids.text(id);
+  if (ids.size() == 0) return out;
+  const auto rows = exec_prepared(
+      tx, "kassa_load_merchants",
+      "SELECT merchant_id::text, NULL::text, supplier_inn, supplier_name, "
+      "  array_to_json(supplier_phones)::text, coalesce(supplier_kpp, ''), '', "
+      "  coalesce(edo_participant_id, ''), NULL::text "
+      "FROM kassa.merchants WHERE merchant_id = ANY($1::uuid[]) "
+      "UNION ALL "
+      "SELECT merchant_id::text, "
+      "  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), inn, name, "
+      "  array_to_json(phones)::text, coalesce(kpp, ''), site_url, "
+      "  coalesce(edo_participant_id, ''), event_id::text "
+      "FROM kassa.merchant_versions WHERE merchant_id = ANY($1::uuid[]) "
+      "ORDER BY 1, 2 NULLS FIRST, 9",
+      ids.literal());
+  for (const auto& row : rows) {
+    core::MerchantVersion version;
+    if (!row[1].is_null()) {
+      const auto from = core::parse_utc(row[1].c_str());
+      if (!from) throw std::logic_error("kassa.merchant_versions.occurred_at does not parse");
+      version.from = *from;
+    }
+    version.supplier = {
+        row[2].as<std::string>(),
+        row[3].as<std::string>(),
+        nlohmann::json::parse(row[4].as<std::string>()).get<std::vector<std::string>>(),
+        row[5].as<std::string>(),
+        row[6].as<std::string>(),
+        row[7].as<std::string>()};
+    out[row[0].as<std::string>()].push_back(std::move(version));
+  }
+  return out;
+}
 
 std::set<std::string> record_merchant_versions(pqxx::work& tx,
                                                const std::vector<MerchantRecord>& records) {
@@ -16,23 +61,14 @@ std::set<std::string> record_merchant_versions(pqxx::work& tx,
     occurred_at.text(core::format_utc(e.occurred_at));
     event_id.text(e.event_id);
     event_type.text(e.event_type);
-    if (e.partner_id.empty())
-      partner_id.null();
-    else
-      partner_id.text(e.partner_id);
+    partner_id.text_or_null(e.partner_id);
     name.text(e.supplier.name);
     inn.text(e.supplier.inn);
-    if (e.supplier.kpp.empty())
-      kpp.null();
-    else
-      kpp.text(e.supplier.kpp);
+    kpp.text_or_null(e.supplier.kpp);
     phones.text(text_array(e.supplier.phones));
     email.text(e.email);
     site_url.text(e.supplier.site_url);
-    if (e.edo_participant_id.empty())
-      edo.null();
-    else
-      edo.text(e.edo_participant_id);
+    edo.text_or_null(e.edo_participant_id);
     partition.integer(r.partition);
     offset.integer(r.offset);
   }

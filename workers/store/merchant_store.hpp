@@ -3,6 +3,7 @@
 // waiting_merchant_id).
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +19,13 @@ struct MerchantRecord {
   std::int32_t partition = 0;
   std::int64_t offset = 0;
 };
+
+// Every version of these merchants, in date order: the row typed into kassa.merchants (from the
+// beginning of time) first, then the merchant events by occurred_at and event id. Ids that are
+// not UUIDs have none.
+using MerchantVersions = std::map<std::string, std::vector<core::MerchantVersion>>;
+MerchantVersions load_merchant_versions(pqxx::transaction_base& tx,
+                                        const std::set<std::string>& merchant_ids);
 
 // Inserts the versions (a second write of an event_id is a no-op) and returns the merchants
 // that got a version they did not have before.

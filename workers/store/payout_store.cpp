@@ -74,10 +74,7 @@ std::set<PayoutKey> insert_payouts(pqxx::work& tx, const std::vector<PayoutWrite
     merchant_id.text(p.merchant_id);
     payout_id.text(p.payout_id);
     event_id.text(p.event_id);
-    if (p.partner_id.empty())
-      partner_id.null();
-    else
-      partner_id.text(p.partner_id);
+    partner_id.text_or_null(p.partner_id);
     amount.integer(p.amount);
     occurred_at.text(core::format_utc(p.occurred_at));
     order_count.integer(static_cast<std::int64_t>(p.orders.size()));

@@ -21,6 +21,8 @@ class ArrayParam {
   ArrayParam& integer(std::int64_t value);
   ArrayParam& bytes(std::string_view value);  // a bytea element (hex)
   ArrayParam& null();
+  // An optional value kassa keeps as an empty string: NULL when empty.
+  ArrayParam& text_or_null(std::string_view value) { return value.empty() ? null() : text(value); }
 
   std::size_t size() const { return size_; }
   // The literal, e.g. {"a","b\"c",NULL,42}.
